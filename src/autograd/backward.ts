@@ -1,0 +1,160 @@
+import { empty } from "../tensor/alloc.js";
+import { contiguousStrides, fmtShape, shapeEquals } from "../tensor/shape.js";
+import { keep } from "../tensor/scope.js";
+import { Tensor } from "../tensor/tensor.js";
+import { AnomalyError, isDetectingAnomaly } from "./anomaly.js";
+import { noGrad } from "./grad-mode.js";
+
+export interface BackwardOptions {
+  /** Keep the recorded graph so backward can run through it again. */
+  retainGraph?: boolean;
+}
+
+/**
+ * Reverse-mode autodiff from `root`. Leaf gradients accumulate into `.grad` (kept out of scopes, as
+ * they outlive the step); intermediate gradients are disposed as soon as nothing needs them.
+ */
+export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions = {}): void {
+  if (!root.requiresGrad) throw new Error("backward: tensor does not require grad and has no gradFn");
+  let seed: Tensor;
+  const userSeed = gradient !== undefined;
+  if (gradient) {
+    if (!shapeEquals(gradient.shape, root.shape)) {
+      throw new Error(`backward: gradient shape ${fmtShape(gradient.shape)} does not match tensor shape ${fmtShape(root.shape)}`);
+    }
+    seed = gradient;
+  } else {
+    if (root.size !== 1) throw new Error(`backward: grad can be implicitly created only for one-element outputs, got ${fmtShape(root.shape)}; pass a gradient`);
+    seed = empty(root.shape, "float32", root.device);
+    root.backend.fill(seed.storage, 1);
+  }
+
+  const order = topoOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const holds = new Map<Tensor, number>([[seed, 1]]);
+  const hold = (g: Tensor): void => {
+    holds.set(g, (holds.get(g) ?? 0) + 1);
+  };
+  const drop = (g: Tensor): void => {
+    const n = (holds.get(g) ?? 1) - 1;
+    if (n > 0) holds.set(g, n);
+    else {
+      holds.delete(g);
+      if (!(userSeed && g === seed)) g.dispose();
+    }
+  };
+
+  noGrad(() => {
+    for (const t of order) {
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      if (t.gradFn === null || t.retainsGrad) accumulateLeaf(t, g, (holds.get(g) ?? 0) === 1 && !(userSeed && g === seed), hold);
+      const node = t.gradFn;
+      if (node === null) {
+        drop(g);
+        continue;
+      }
+      if (node.backwardFn === null) {
+        throw new Error(`backward: the graph through ${node.name} was already freed; pass { retainGraph: true } to the first backward() to run it twice`);
+      }
+      const inGrads = node.backwardFn(g);
+      if (!opts.retainGraph) node.backwardFn = null;
+      node.inputs.forEach((x, i) => {
+        const gi = inGrads[i];
+        if (!gi || !x.requiresGrad) {
+          if (gi && gi !== g && !holds.has(gi)) gi.dispose();
+          return;
+        }
+        if (!shapeEquals(gi.shape, x.shape)) {
+          throw new Error(`backward of ${node.name}: gradient ${fmtShape(gi.shape)} for input ${i} does not match its shape ${fmtShape(x.shape)}`);
+        }
+        if (isDetectingAnomaly()) checkGradFinite(node.name, gi);
+        hold(gi);
+        const prev = grads.get(x);
+        if (prev) {
+          const sum = addNew(prev, gi);
+          hold(sum);
+          drop(prev);
+          drop(gi);
+          grads.set(x, sum);
+        } else grads.set(x, gi);
+      });
+      drop(g);
+    }
+  });
+}
+
+/** Tensors reachable from root through recorded ops, in an order where each comes before its inputs. */
+function topoOrder(root: Tensor): Tensor[] {
+  const post: Tensor[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t.gradFn?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const x = inputs[i];
+      if (x.requiresGrad && !seen.has(x)) {
+        seen.add(x);
+        stack.push([x, 0]);
+      }
+    } else {
+      stack.pop();
+      post.push(t);
+    }
+  }
+  return post.reverse();
+}
+
+function accumulateLeaf(t: Tensor, g: Tensor, canSteal: boolean, hold: (g: Tensor) => void): void {
+  let grad = g;
+  for (const h of t.hooks ?? []) {
+    const r = h(grad);
+    if (r instanceof Tensor) grad = r;
+  }
+  if (t.grad && !t.grad.isDisposed) {
+    const b = t.backend;
+    const s = contiguousStrides(t.shape);
+    b.binary("add", t.grad.storage, s, grad.storage, s, t.grad.storage, t.shape);
+  } else if (canSteal && grad === g) {
+    hold(g); // the leaf owns it now: never disposed by the engine
+    t.grad = keep(g);
+  } else {
+    t.grad = keep(copyOf(grad));
+  }
+}
+
+function copyOf(x: Tensor): Tensor {
+  const out = empty(x.shape, x.dtype, x.device);
+  const s = contiguousStrides(x.shape);
+  x.backend.copyStrided(x.storage, 0, s, out.storage, 0, s, x.shape);
+  return out;
+}
+
+function addNew(a: Tensor, b: Tensor): Tensor {
+  const out = empty(a.shape, a.dtype, a.device);
+  const s = contiguousStrides(a.shape);
+  a.backend.binary("add", a.storage, s, b.storage, s, out.storage, a.shape);
+  return out;
+}
+
+function checkGradFinite(op: string, g: Tensor): void {
+  const d = g.dataSync();
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) throw new AnomalyError(`backward of ${op}: gradient has ${Number.isNaN(d[i]) ? "NaN" : "Inf"} at flat index ${i} of ${fmtShape(g.shape)}`);
+  }
+}
+
+declare module "../tensor/tensor.js" {
+  interface Tensor {
+    /** Computes gradients of this tensor w.r.t. graph leaves (torch's Tensor.backward). */
+    backward(gradient?: Tensor, opts?: BackwardOptions): void;
+  }
+}
+
+Tensor.prototype.backward = function (this: Tensor, gradient?: Tensor, opts?: BackwardOptions): void {
+  backward(this, gradient, opts);
+};

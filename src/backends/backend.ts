@@ -1,0 +1,175 @@
+import type { DType, TypedArray } from "../tensor/dtype.js";
+import type { Device, Storage } from "./storage.js";
+
+/**
+ * The backend contract: a small set of kernels over flat storage. The op layer (src/tensor/ops)
+ * computes shapes, checks arguments and records gradients; a backend only moves numbers.
+ * Every kernel writes a preallocated `out`, so the op layer owns allocation and pooling.
+ *
+ * Layout convention: storages are dense row-major; kernels that work along one axis take
+ * the tensor as [outer, r, inner] (r is the axis length). Broadcasting kernels take per-operand
+ * strides over the output shape, with stride 0 along broadcast dims.
+ *
+ * Adding a backend means implementing this interface under src/backends/<name>/ (and native/ if it
+ * needs compiled code); nothing above this file changes.
+ */
+export interface Backend {
+  readonly name: string;
+  readonly device: Device;
+
+  // ---- memory ----
+  /** New storage; zero-filled unless `zero === false` (then contents are unspecified). */
+  alloc(dtype: DType, size: number, zero?: boolean): Storage;
+  /** Gives storage back to the backend's pool; the caller guarantees no tensor uses it any more. */
+  release(s: Storage): void;
+  upload(data: TypedArray, dtype: DType): Storage;
+  download(s: Storage): TypedArray;
+  fill(s: Storage, value: number): void;
+  /** Converts element type; `dst` has the same size as `src`. Float to int truncates toward zero. */
+  cast(src: Storage, dst: Storage): void;
+  /** dst[dstOffset + Σ i_k·dstStrides_k] = src[srcOffset + Σ i_k·srcStrides_k] over `shape`. */
+  copyStrided(
+    src: Storage, srcOffset: number, srcStrides: readonly number[],
+    dst: Storage, dstOffset: number, dstStrides: readonly number[],
+    shape: readonly number[],
+  ): void;
+
+  // ---- elementwise ----
+  unary(op: UnaryOp, x: Storage, out: Storage, n: number, p?: UnaryParams): void;
+  /** gx = gy · f'(x), given x, y = f(x) and gy. */
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, n: number, p?: UnaryParams): void;
+  binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void;
+  /** out = a ⊙ s, or s ⊙ a when `reversed`. */
+  binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, n: number, reversed: boolean): void;
+  where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void;
+
+  // ---- reductions along the middle axis of [outer, r, inner] ----
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
+  /** Writes int32 indices of the first max/min. */
+  argReduce(op: "argmax" | "argmin", x: Storage, out: Storage, outer: number, r: number, inner: number): void;
+  cumsum(x: Storage, out: Storage, outer: number, r: number, inner: number, reverse: boolean): void;
+  /** Stable sort along r; writes values and int32 source indices. */
+  sort(x: Storage, values: Storage, indices: Storage, outer: number, r: number, inner: number, descending: boolean): void;
+
+  // ---- linear algebra ----
+  matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void;
+
+  // ---- indexing (index storages are int32) ----
+  /** out[o,i,n] = x[o, index[o,i,n], n]; x is [outer, rx, inner], index/out are [outer, ri, inner]. */
+  gather(x: Storage, index: Storage, out: Storage, outer: number, rx: number, ri: number, inner: number): void;
+  /** out[o, index[o,i,n], n] += src[o,i,n]; out is [outer, rOut, inner]. */
+  scatterAdd(src: Storage, index: Storage, out: Storage, outer: number, rOut: number, ri: number, inner: number): void;
+  /** out[o,j,n] = x[o, index[j], n]; x is [outer, rx, inner], out is [outer, nIdx, inner]. */
+  indexSelect(x: Storage, index: Storage, out: Storage, outer: number, rx: number, nIdx: number, inner: number): void;
+  /** out[o, index[j], n] += src[o,j,n]. */
+  indexAdd(src: Storage, index: Storage, out: Storage, outer: number, rOut: number, nIdx: number, inner: number): void;
+
+  // ---- neural-network kernels ----
+  /** Row-wise softmax (or log-softmax) of a [rows, cols] matrix. */
+  softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void;
+  softmaxGrad(y: Storage, gy: Storage, gx: Storage, rows: number, cols: number, log: boolean): void;
+  /** Normalises each row of [rows, cols]; writes per-row mean and 1/std for the backward pass. */
+  layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void;
+  /** gw and gb are accumulated into (+=), so callers pass zeroed storage. */
+  layerNormGrad(x: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gy: Storage, gx: Storage, gw: Storage | null, gb: Storage | null, rows: number, cols: number): void;
+  /** x [n, c, h, w] → cols [n, c·kh·kw, oh·ow]. */
+  im2col(x: Storage, cols: Storage, p: ConvGeometry): void;
+  /** Adjoint of im2col: accumulates cols into a zeroed x. */
+  col2im(cols: Storage, x: Storage, p: ConvGeometry): void;
+  /** x [n·c, h, w] → out [n·c, oh, ow]; argmax holds the flat h·w index of each max (int32). */
+  maxPool2d(x: Storage, out: Storage, argmax: Storage, p: PoolGeometry): void;
+  maxPool2dGrad(gy: Storage, argmax: Storage, gx: Storage, p: PoolGeometry): void;
+  avgPool2d(x: Storage, out: Storage, p: PoolGeometry): void;
+  avgPool2dGrad(gy: Storage, gx: Storage, p: PoolGeometry): void;
+  adaptiveAvgPool2d(x: Storage, out: Storage, planes: number, h: number, w: number, oh: number, ow: number): void;
+  adaptiveAvgPool2dGrad(gy: Storage, gx: Storage, planes: number, h: number, w: number, oh: number, ow: number): void;
+
+  // ---- fused fast paths ----
+  /** One Adam/AdamW update in place on param, m, v. */
+  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, n: number, p: AdamParams): void;
+}
+
+export type UnaryOp =
+  | "neg" | "abs" | "sign" | "exp" | "expm1" | "log" | "log1p" | "sqrt" | "rsqrt" | "square" | "reciprocal"
+  | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "leakyRelu" | "elu" | "gelu" | "geluTanh" | "silu" | "softplus"
+  | "erf" | "floor" | "ceil" | "round" | "trunc" | "clamp" | "powScalar" | "logicalNot" | "isnan" | "isinf";
+
+/** Parameters of the parametric unary ops: leakyRelu/elu (alpha), clamp (min, max), powScalar (exponent). */
+export interface UnaryParams {
+  alpha?: number;
+  min?: number;
+  max?: number;
+  exponent?: number;
+}
+
+export type BinaryOp =
+  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2" | "remainder"
+  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor";
+
+export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+
+export type ReduceOp = "sum" | "prod" | "max" | "min";
+
+/**
+ * out[b] = op(A[b]) · op(B[b]) for b < batch, with A[b] m×k (or k×m stored, when transA) and B[b]
+ * k×n (or n×k stored, when transB). A batch stride of 0 broadcasts that operand. With `accumulate`
+ * the product is added to out.
+ */
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  strideA: number;
+  strideB: number;
+  accumulate?: boolean;
+}
+
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  oh: number;
+  ow: number;
+}
+
+export interface PoolGeometry {
+  planes: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  oh: number;
+  ow: number;
+  /** avg pooling only: whether zero padding counts in the divisor (PyTorch's default: true). */
+  countIncludePad: boolean;
+}
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: weight decay applied to the weights directly rather than added to the gradient. */
+  decoupled: boolean;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}

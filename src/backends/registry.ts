@@ -1,0 +1,73 @@
+import type { Backend } from "./backend.js";
+import type { Device } from "./storage.js";
+import { JsBackend } from "./js/index.js";
+import { loadCpuBackend } from "./cpu/load.js";
+
+/**
+ * Which backend runs the kernels for each device. Host memory is shared by `js` and `cpu`, so the host
+ * backend can be switched at any time (tests run every op on both). `cpu` is the default when its native
+ * addon loads; otherwise one line on stderr says why and `js` is used.
+ */
+const js = new JsBackend();
+const available = new Map<string, Backend>([["js", js]]);
+let cpuTried = false;
+let host: Backend | null = null;
+let deviceBackends = new Map<Device, Backend>();
+
+function tryCpu(): Backend | null {
+  if (!cpuTried) {
+    cpuTried = true;
+    const loaded = loadCpuBackend(js);
+    if (loaded.backend) available.set("cpu", loaded.backend);
+    else if (process.env.INGOT_QUIET !== "1") process.stderr.write(`ingot: native cpu backend unavailable (${loaded.reason}); using the js backend\n`);
+  }
+  return available.get("cpu") ?? null;
+}
+
+function defaultHost(): Backend {
+  const wanted = process.env.INGOT_BACKEND;
+  if (wanted === "js") return js;
+  return tryCpu() ?? js;
+}
+
+export function backendFor(device: Device): Backend {
+  if (device === "cpu") return (host ??= defaultHost());
+  const b = deviceBackends.get(device);
+  if (!b) throw new Error(`no backend for device "${device}" is loaded`);
+  return b;
+}
+
+/** Selects the host backend by name ("js" or "cpu"). */
+export function setBackend(name: string): void {
+  if (name === "cpu") tryCpu();
+  const b = available.get(name);
+  if (!b) throw new Error(`setBackend: backend "${name}" is not available (available: ${[...available.keys()].join(", ")})`);
+  if (b.device === "cpu") host = b;
+  else deviceBackends.set(b.device, b);
+}
+
+export function getBackend(): Backend {
+  return backendFor("cpu");
+}
+
+/** Names of backends that can run here ("js" always; "cpu" when the native addon loaded). */
+export function availableBackends(): string[] {
+  tryCpu();
+  return [...available.keys()];
+}
+
+export function registerBackend(b: Backend): void {
+  available.set(b.name, b);
+  if (b.device !== "cpu") deviceBackends = new Map(deviceBackends).set(b.device, b);
+}
+
+/** Runs fn with the named host backend selected, restoring the previous one after. */
+export function withBackend<T>(name: string, fn: () => T): T {
+  const prev = getBackend();
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    host = prev;
+  }
+}

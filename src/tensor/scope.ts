@@ -1,0 +1,88 @@
+import type { Tensor } from "./tensor.js";
+
+/**
+ * Deterministic memory: `scope(fn)` disposes every tensor created inside `fn` that is not returned
+ * (anywhere inside the returned value) or explicitly kept. Scopes nest; returned tensors move to the
+ * enclosing scope. Outside any scope tensors live until `dispose()` or garbage collection.
+ */
+const stack: Set<Tensor>[] = [];
+let live = 0;
+
+// Safety net only: a tensor dropped without dispose() still leaves the live count when collected.
+const finalizer = new FinalizationRegistry<{ counted: boolean }>((cell) => {
+  if (cell.counted) live--;
+});
+
+export interface LiveCell {
+  counted: boolean;
+}
+
+export function track(t: Tensor): LiveCell {
+  live++;
+  const cell = { counted: true };
+  finalizer.register(t, cell, cell);
+  const top = stack[stack.length - 1];
+  if (top) top.add(t);
+  return cell;
+}
+
+export function untrackDisposed(t: Tensor, cell: LiveCell): void {
+  if (cell.counted) {
+    cell.counted = false;
+    live--;
+    finalizer.unregister(cell);
+  }
+  const top = stack[stack.length - 1];
+  top?.delete(t);
+}
+
+/** Number of tensors created and not yet disposed (or collected). */
+export function liveTensors(): number {
+  return live;
+}
+
+/** Removes a tensor from every enclosing scope, so it survives them (like tf.keep). */
+export function keep<T extends Tensor>(t: T): T {
+  for (const s of stack) s.delete(t);
+  return t;
+}
+
+type Disposable = { dispose(): void; readonly isDisposed: boolean };
+
+function collect(value: unknown, out: Set<unknown>, seen: Set<unknown>): void {
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  seen.add(value);
+  if (typeof (value as Partial<Disposable>).dispose === "function" && "shape" in value) {
+    out.add(value);
+    return;
+  }
+  if (Array.isArray(value)) for (const v of value) collect(v, out, seen);
+  else if (value instanceof Map) for (const v of value.values()) collect(v, out, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, out, seen);
+}
+
+export function scope<T>(fn: () => T): T {
+  const mine = new Set<Tensor>();
+  stack.push(mine);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    stack.pop();
+    for (const t of mine) t.dispose();
+    throw e;
+  }
+  if (result instanceof Promise) {
+    stack.pop();
+    throw new Error("scope: fn returned a Promise; use an async-free function (tensors created after an await would escape the scope)");
+  }
+  stack.pop();
+  const returned = new Set<unknown>();
+  collect(result, returned, new Set());
+  const parent = stack[stack.length - 1];
+  for (const t of mine) {
+    if (returned.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
