@@ -1,0 +1,130 @@
+#include "threadpool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ingot {
+namespace {
+
+class Pool {
+ public:
+  Pool() {
+    int n = (int)std::thread::hardware_concurrency();
+    if (const char* env = std::getenv("INGOT_NUM_THREADS")) {
+      int v = std::atoi(env);
+      if (v > 0) n = v;
+    }
+    resize(n < 1 ? 1 : n);
+  }
+  ~Pool() { stop(); }
+
+  int size() const { return nthreads_; }
+
+  void resize(int n) {
+    stop();
+    nthreads_ = n < 1 ? 1 : (n > 256 ? 256 : n);
+    quit_ = false;
+    for (int i = 1; i < nthreads_; i++) workers_.emplace_back([this] { loop(); });
+  }
+
+  void run(int ntasks, TaskFn fn, void* ctx) {
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock() || nthreads_ == 1 || ntasks == 1) {
+      for (int t = 0; t < ntasks; t++) fn(ctx, t, ntasks);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> g(m_);
+      fn_ = fn;
+      ctx_ = ctx;
+      ntasks_ = ntasks;
+      next_.store(0, std::memory_order_relaxed);
+      pending_.store(ntasks, std::memory_order_relaxed);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    work();
+    // Tasks are short, so the caller spins rather than sleeping on a condition variable.
+    while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+  }
+
+ private:
+  static void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+
+  void work() {
+    for (;;) {
+      int t = next_.fetch_add(1, std::memory_order_acq_rel);
+      if (t >= ntasks_) return;
+      fn_(ctx_, t, ntasks_);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
+  void loop() {
+    unsigned seen = gen_.load(std::memory_order_acquire);
+    for (;;) {
+      // Spin briefly (back-to-back kernels arrive within microseconds), then sleep.
+      bool got = false;
+      for (int i = 0; i < 20000; i++) {
+        if (gen_.load(std::memory_order_acquire) != seen || quit_.load(std::memory_order_relaxed)) {
+          got = true;
+          break;
+        }
+        cpu_relax();
+      }
+      if (!got) {
+        std::unique_lock<std::mutex> lk(m_);
+        cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen || quit_.load(); });
+      }
+      if (quit_.load()) return;
+      seen = gen_.load(std::memory_order_acquire);
+      work();
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> g(m_);
+      quit_ = true;
+    }
+    cv_.notify_all();
+    for (auto& w : workers_) w.join();
+    workers_.clear();
+  }
+
+  int nthreads_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex busy_, m_;
+  std::condition_variable cv_;
+  std::atomic<bool> quit_{false};
+  std::atomic<unsigned> gen_{0};
+  std::atomic<int> next_{0}, pending_{0};
+  TaskFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int ntasks_ = 0;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // leaked on purpose: joining threads during static destruction can deadlock
+  return *p;
+}
+
+}  // namespace
+
+void parallel_run(int ntasks, TaskFn fn, void* ctx) {
+  if (ntasks <= 0) return;
+  pool().run(ntasks, fn, ctx);
+}
+
+int num_threads() { return pool().size(); }
+void set_num_threads(int n) { pool().resize(n); }
+
+}  // namespace ingot

@@ -1,0 +1,25 @@
+import { Command, CommanderError } from "commander";
+import { registerInfo } from "./info.js";
+
+/** Builds the `ingot` command tree. Each subcommand is a thin shell over library calls. */
+export function buildCli(): Command {
+  const program = new Command("ingot")
+    .description("Train, tune, explain, compress, version, serve and watch neural models — in TypeScript.")
+    .version(process.env.npm_package_version ?? "0.1.0")
+    .exitOverride()
+    .showHelpAfterError();
+  registerInfo(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. User mistakes print one clear line, never a stack trace. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildCli().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    process.stderr.write(`ingot: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
