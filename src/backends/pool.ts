@@ -5,7 +5,7 @@ import { typedArrayFor, type DType, type TypedArray } from "../tensor/dtype.js";
  * the first step every allocation is a pop and every dispose a push: no GC churn, flat memory.
  */
 export class HostBufferPool {
-  private readonly free = new Map<string, TypedArray[]>();
+  private readonly free = new Map<number, TypedArray[]>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = 512 * 1024 * 1024) {}
@@ -40,6 +40,9 @@ export class HostBufferPool {
   }
 }
 
-function key(dtype: DType, size: number): string {
-  return `${dtype}:${size}`;
+const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
+
+/** A numeric key (cheaper to hash than a string): size and dtype packed together. */
+function key(dtype: DType, size: number): number {
+  return size * 4 + DTYPE_CODE[dtype];
 }

@@ -3,40 +3,27 @@ import type { Tensor } from "./tensor.js";
 /**
  * Deterministic memory: `scope(fn)` disposes every tensor created inside `fn` that is not returned
  * (anywhere inside the returned value) or explicitly kept. Scopes nest; returned tensors move to the
- * enclosing scope. Outside any scope tensors live until `dispose()` or garbage collection.
+ * enclosing scope. Outside any scope tensors live until `dispose()` (or, unaccounted, garbage collection).
  */
 const stack: Set<Tensor>[] = [];
 let live = 0;
 
-// Safety net only: a tensor dropped without dispose() still leaves the live count when collected.
-const finalizer = new FinalizationRegistry<{ counted: boolean }>((cell) => {
-  if (cell.counted) live--;
-});
-
-export interface LiveCell {
-  counted: boolean;
-}
-
-export function track(t: Tensor): LiveCell {
+// No FinalizationRegistry per tensor: registering costs more than a small op itself. Host buffers are
+// reclaimed by the garbage collector anyway; device backends guard their own memory with finalizers
+// on their storage handles. So the live count below is "created and not disposed": a leak detector.
+export function track(t: Tensor): void {
   live++;
-  const cell = { counted: true };
-  finalizer.register(t, cell, cell);
   const top = stack[stack.length - 1];
   if (top) top.add(t);
-  return cell;
 }
 
-export function untrackDisposed(t: Tensor, cell: LiveCell): void {
-  if (cell.counted) {
-    cell.counted = false;
-    live--;
-    finalizer.unregister(cell);
-  }
+export function untrackDisposed(t: Tensor): void {
+  live--;
   const top = stack[stack.length - 1];
   top?.delete(t);
 }
 
-/** Number of tensors created and not yet disposed (or collected). */
+/** Number of tensors created and not yet disposed. */
 export function liveTensors(): number {
   return live;
 }

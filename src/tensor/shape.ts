@@ -51,6 +51,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 
 /** Strides that read `shape` as if broadcast to `outShape` (0 along broadcast dims). */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  if (shape === outShape || shapeEquals(shape, outShape)) return contiguousStrides(shape);
   const strides = contiguousStrides(shape);
   const off = outShape.length - shape.length;
   const out = new Array<number>(outShape.length).fill(0);

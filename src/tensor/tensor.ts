@@ -4,7 +4,7 @@ import type { Device, Storage } from "../backends/storage.js";
 import type { GradNode } from "../autograd/node.js";
 import type { DType, TypedArray } from "./dtype.js";
 import { fmtShape, numel, type Shape } from "./shape.js";
-import { track, untrackDisposed, type LiveCell } from "./scope.js";
+import { track, untrackDisposed } from "./scope.js";
 
 /** Nested number arrays, as returned by toArray() and accepted by tensor(). */
 export type NestedArray = number | boolean | NestedArray[];
@@ -22,7 +22,6 @@ export class Tensor {
   readonly shape: readonly number[];
   readonly dtype: DType;
   private store: Storage | null;
-  private readonly cell: LiveCell;
   /** Whether gradients flow to this tensor. Set on leaves with requiresGrad_(). */
   requiresGrad = false;
   /** Accumulated gradient of a leaf after backward(). */
@@ -36,9 +35,9 @@ export class Tensor {
 
   constructor(storage: Storage, shape: Shape, dtype: DType) {
     this.store = storage;
-    this.shape = Object.freeze([...shape]);
+    this.shape = shape.slice(); // typed readonly; a copy so callers' arrays cannot alias it
     this.dtype = dtype;
-    this.cell = track(this);
+    track(this);
   }
 
   get storage(): Storage {
@@ -84,7 +83,7 @@ export class Tensor {
     if (!s) return;
     this.store = null;
     this.gradFn = null;
-    untrackDisposed(this, this.cell);
+    untrackDisposed(this);
     if (--s.refs === 0) backendFor(s.device).release(s);
   }
 
