@@ -11,5 +11,6 @@ export * from "./ops/elementwise.js";
 export * from "./ops/reduce.js";
 export * from "./ops/linalg.js";
 export * from "./ops/shape.js";
+export * from "./ops/einsum.js";
 export * from "./ops/nn.js";
 export * from "./ops/inplace.js";
