@@ -1,5 +1,11 @@
 import { f32, type Storage } from "../storage.js";
 
+let scratch = new Float64Array(0);
+function rowBuffer(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(n);
+  return scratch;
+}
+
 export function softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void {
   const a = f32(x);
   const o = f32(out);
@@ -9,13 +15,20 @@ export function softmax(x: Storage, out: Storage, rows: number, cols: number, lo
     for (let j = 0; j < cols; j++) if (a[base + j] > max) max = a[base + j];
     if (max === -Infinity) max = 0; // a fully masked row gives NaN below, as in PyTorch
     let sum = 0;
-    for (let j = 0; j < cols; j++) sum += Math.exp(a[base + j] - max);
     if (log) {
-      const lse = Math.log(sum);
-      for (let j = 0; j < cols; j++) o[base + j] = a[base + j] - max - lse;
+      for (let j = 0; j < cols; j++) sum += Math.exp(a[base + j] - max);
+      const shift = max + Math.log(sum);
+      for (let j = 0; j < cols; j++) o[base + j] = a[base + j] - shift;
     } else {
+      // exponentials are computed once, in double precision, then normalised
+      const e = rowBuffer(cols);
+      for (let j = 0; j < cols; j++) {
+        const v = Math.exp(a[base + j] - max);
+        e[j] = v;
+        sum += v;
+      }
       const inv = 1 / sum;
-      for (let j = 0; j < cols; j++) o[base + j] = Math.exp(a[base + j] - max) * inv;
+      for (let j = 0; j < cols; j++) o[base + j] = e[j] * inv;
     }
   }
 }

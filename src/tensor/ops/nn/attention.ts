@@ -1,0 +1,134 @@
+// Scaled dot-product attention: batched GEMM (k read transposed in place) → mask → row softmax →
+// (dropout) → batched GEMM, with a hand-written backward over the same kernels.
+import { needsGrad, record } from "../../../autograd/record.js";
+import { backendFor } from "../../../backends/registry.js";
+import { empty } from "../../alloc.js";
+import type { Generator } from "../../random.js";
+import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel, ShapeError } from "../../shape.js";
+import { Tensor } from "../../tensor.js";
+import { sumTo } from "../reduce.js";
+import { dropoutMask } from "./dropout.js";
+import { checkFloat, expandRecorded, gemm } from "./util.js";
+
+export interface AttentionOptions {
+  /** bool (true = attend) or float (added to the scores) mask broadcastable to [..., Lq, Lk]. */
+  attnMask?: Tensor | null;
+  /** Causal (top-left aligned) masking: query i attends to keys j ≤ i. */
+  isCausal?: boolean;
+  /** Dropout probability on the attention weights (applied only when > 0). */
+  dropoutP?: number;
+  /** Score scale; default 1/√d. */
+  scale?: number | null;
+  /** Generator for the dropout mask. */
+  generator?: Generator;
+}
+
+function causalMask(lq: number, lk: number, device: Tensor["device"]): Tensor {
+  const m = new Uint8Array(lq * lk);
+  for (let i = 0; i < lq; i++) m.fill(1, i * lk, i * lk + Math.min(i + 1, lk));
+  return new Tensor(backendFor(device).upload(m, "bool"), [lq, lk], "bool");
+}
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v for q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv]; leading dims
+ * broadcast. Returns [..., Lq, dv].
+ */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
+  const op = "scaledDotProductAttention";
+  const mask = opts.attnMask ?? null;
+  checkFloat(op, q, k, v);
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) {
+    throw new ShapeError(op, `expects q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv], got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`);
+  }
+  const [lq, d] = q.shape.slice(-2);
+  const [lk, dk] = k.shape.slice(-2);
+  const [lv, dv] = v.shape.slice(-2);
+  if (dk !== d || lv !== lk) {
+    throw new ShapeError(op, `q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)}: need q and k to share d and k and v to share Lk`);
+  }
+  if (mask && opts.isCausal) throw new ShapeError(op, "pass either attnMask or isCausal, not both");
+  const p = opts.dropoutP ?? 0;
+  if (!(p >= 0 && p < 1)) throw new ShapeError(op, `dropoutP must be in [0, 1), got ${p}`);
+  const scale = opts.scale ?? 1 / Math.sqrt(d);
+  const batchShape = broadcastShapes(op, broadcastShapes(op, q.shape.slice(0, -2), k.shape.slice(0, -2)), v.shape.slice(0, -2));
+  const qe = expandRecorded(q, [...batchShape, lq, d]);
+  const ke = expandRecorded(k, [...batchShape, lk, d]);
+  const ve = expandRecorded(v, [...batchShape, lk, dv]);
+  const nb = numel(batchShape);
+  const scoreShape = [...batchShape, lq, lk];
+  if (mask) {
+    if (mask.dtype === "int32") throw new ShapeError(op, `attnMask must be bool or float32, got int32`);
+    const off = scoreShape.length - mask.ndim;
+    if (off < 0 || mask.shape.some((d, i) => d !== 1 && d !== scoreShape[off + i])) throw new ShapeError(op, `attnMask ${fmtShape(mask.shape)} does not broadcast to the scores ${fmtShape(scoreShape)}`);
+  }
+  const b = q.backend;
+  // pre-scaled q: the backward of k then needs no extra pass
+  let qs = qe;
+  if (scale !== 1) {
+    qs = empty(qe.shape, "float32", q.device);
+    b.binaryScalar("mul", qe.storage, scale, qs.storage, qe.size, false);
+  }
+  const scores = empty(scoreShape, "float32", q.device);
+  gemm(qs, ke, scores, { batch: nb, m: lq, n: lk, k: d, transA: false, transB: true, strideA: lq * d, strideB: lk * d });
+  const sStrides = contiguousStrides(scoreShape);
+  const cmask = opts.isCausal ? causalMask(lq, lk, q.device) : mask && mask.dtype === "bool" ? mask : null;
+  if (cmask) {
+    const ninf = empty([], "float32", q.device);
+    b.fill(ninf.storage, -Infinity);
+    b.where(cmask.storage, broadcastStrides(cmask.shape, scoreShape), scores.storage, sStrides, ninf.storage, scoreShape.map(() => 0), scores.storage, scoreShape);
+    ninf.dispose();
+    if (cmask !== mask) cmask.dispose();
+  } else if (mask) {
+    b.binary("add", scores.storage, sStrides, mask.storage, broadcastStrides(mask.shape, scoreShape), scores.storage, scoreShape);
+  }
+  const probs = empty(scoreShape, "float32", q.device);
+  b.softmax(scores.storage, probs.storage, nb * lq, lk, false);
+  scores.dispose();
+  let dmask: Tensor | null = null;
+  let pd = probs;
+  if (p > 0) {
+    dmask = dropoutMask(scoreShape, p, q.device, opts.generator);
+    pd = empty(scoreShape, "float32", q.device);
+    b.binary("mul", probs.storage, sStrides, dmask.storage, sStrides, pd.storage, scoreShape);
+  }
+  const out = empty([...batchShape, lq, dv], "float32", q.device);
+  gemm(pd, ve, out, { batch: nb, m: lq, n: dv, k: lk, transA: false, transB: false, strideA: lq * lk, strideB: lk * dv });
+  const floatMask = mask && mask.dtype === "float32" ? mask : null;
+  const inputs = floatMask ? [qe, ke, ve, floatMask] : [qe, ke, ve];
+  if (!needsGrad(...inputs)) {
+    for (const t of [probs, pd, dmask]) if (t && !t.isDisposed) t.dispose();
+    if (qs !== qe) qs.dispose();
+  }
+  return record(op, out, inputs, (g) => {
+    let gv: Tensor | null = null;
+    if (ve.requiresGrad) {
+      gv = empty(ve.shape, "float32", q.device);
+      gemm(pd, g, gv, { batch: nb, m: lk, n: dv, k: lq, transA: true, transB: false, strideA: lq * lk, strideB: lq * dv });
+    }
+    if (!qe.requiresGrad && !ke.requiresGrad && !floatMask?.requiresGrad) return [null, null, gv, null];
+    const gp = empty(scoreShape, "float32", q.device);
+    gemm(g, ve, gp, { batch: nb, m: lq, n: lk, k: dv, transA: false, transB: true, strideA: lq * dv, strideB: lk * dv });
+    if (dmask) b.binary("mul", gp.storage, sStrides, dmask.storage, sStrides, gp.storage, scoreShape);
+    const gs = empty(scoreShape, "float32", q.device);
+    b.softmaxGrad(probs.storage, gp.storage, gs.storage, nb * lq, lk, false);
+    gp.dispose();
+    let gq: Tensor | null = null;
+    let gk: Tensor | null = null;
+    if (qe.requiresGrad) {
+      gq = empty(qe.shape, "float32", q.device);
+      gemm(gs, ke, gq, { batch: nb, m: lq, n: d, k: lk, transA: false, transB: false, strideA: lq * lk, strideB: lk * d });
+      if (scale !== 1) b.binaryScalar("mul", gq.storage, scale, gq.storage, gq.size, false);
+    }
+    if (ke.requiresGrad) {
+      gk = empty(ke.shape, "float32", q.device);
+      gemm(gs, qs, gk, { batch: nb, m: lk, n: d, k: lq, transA: true, transB: false, strideA: lq * lk, strideB: lq * d });
+    }
+    let gm: Tensor | null = null;
+    if (floatMask?.requiresGrad) {
+      gm = sumTo(gs, floatMask.shape);
+      if (gm === gs) return [gq, gk, gv, gm];
+    }
+    gs.dispose();
+    return [gq, gk, gv, gm];
+  });
+}

@@ -1,0 +1,45 @@
+// Inverted dropout with a seeded mask (same generator state → same mask on every backend).
+import { backendFor } from "../../../backends/registry.js";
+import { record } from "../../../autograd/record.js";
+import { empty } from "../../alloc.js";
+import { defaultGenerator, type Generator } from "../../random.js";
+import { contiguousStrides, ShapeError } from "../../shape.js";
+import { Tensor } from "../../tensor.js";
+import { checkFloat } from "./util.js";
+
+/** A keep mask scaled by 1/(1−p): entries are 0 with probability p, else 1/(1−p). No autograd. */
+export function dropoutMask(shape: readonly number[], p: number, device: Tensor["device"], generator: Generator = defaultGenerator): Tensor {
+  const n = shape.reduce((a, d) => a * d, 1);
+  const u = generator.uniform(n);
+  const scale = 1 / (1 - p);
+  for (let i = 0; i < n; i++) u[i] = u[i] < p ? 0 : scale;
+  return new Tensor(backendFor(device).upload(u, "float32"), shape, "float32");
+}
+
+/**
+ * Zeroes each element with probability p and scales the rest by 1/(1−p). Identity when not training
+ * or p = 0. The mask comes from `generator` (default: the global one), so a seed reproduces it.
+ */
+export function dropout(x: Tensor, p = 0.5, training = true, generator?: Generator): Tensor {
+  checkFloat("dropout", x);
+  if (!(p >= 0 && p <= 1)) throw new ShapeError("dropout", `probability p must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  const b = x.backend;
+  const out = empty(x.shape, "float32", x.device);
+  if (p === 1) {
+    b.fill(out.storage, 0);
+    return record("dropout", out, [x], () => {
+      const gx = empty(x.shape, "float32", x.device, true);
+      return [gx];
+    });
+  }
+  const mask = dropoutMask(x.shape, p, x.device, generator);
+  const s = contiguousStrides(x.shape);
+  b.binary("mul", x.storage, s, mask.storage, s, out.storage, x.shape);
+  if (!x.requiresGrad) mask.dispose();
+  return record("dropout", out, [x], (g) => {
+    const gx = empty(x.shape, "float32", x.device);
+    b.binary("mul", g.storage, s, mask.storage, s, gx.storage, x.shape);
+    return [gx];
+  });
+}
