@@ -1,9 +1,10 @@
 import { empty } from "../tensor/alloc.js";
 import { contiguousStrides, fmtShape, shapeEquals } from "../tensor/shape.js";
-import { keep } from "../tensor/scope.js";
+import { keep, scope } from "../tensor/scope.js";
 import { Tensor } from "../tensor/tensor.js";
 import { AnomalyError, isDetectingAnomaly } from "./anomaly.js";
 import { noGrad } from "./grad-mode.js";
+import type { BackwardFn, GradNode } from "./node.js";
 
 export interface BackwardOptions {
   /** Keep the recorded graph so backward can run through it again. */
@@ -32,6 +33,8 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
   const order = topoOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
   const holds = new Map<Tensor, number>([[seed, 1]]);
+  // the engine never frees what the caller owns: the user's seed, and tensors a hook returned
+  const foreign = new Set<Tensor>(userSeed ? [seed] : []);
   const hold = (g: Tensor): void => {
     holds.set(g, (holds.get(g) ?? 0) + 1);
   };
@@ -40,16 +43,29 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
     if (n > 0) holds.set(g, n);
     else {
       holds.delete(g);
-      if (!(userSeed && g === seed)) g.dispose();
+      if (!foreign.has(g)) g.dispose();
     }
   };
 
   noGrad(() => {
     for (const t of order) {
-      const g = grads.get(t);
+      let g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      if (t.gradFn === null || t.retainsGrad) accumulateLeaf(t, g, (holds.get(g) ?? 0) === 1 && !(userSeed && g === seed), hold);
+      if (t.hooks?.length) {
+        const h = runHooks(t, g);
+        if (h !== g) {
+          if (!holds.has(h)) foreign.add(h);
+          hold(h);
+          drop(g);
+          g = h;
+        }
+      }
+      if (t.gradFn === null || t.retainsGrad) {
+        // the gradient tensor can become .grad itself when nothing else holds it or shares its storage
+        const canSteal = (holds.get(g) ?? 0) === 1 && !foreign.has(g) && g.storage.refs === 1;
+        if (accumulateGrad(t, g, canSteal)) hold(g); // the tensor owns it now: never disposed by the engine
+      }
       const node = t.gradFn;
       if (node === null) {
         drop(g);
@@ -58,18 +74,22 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
       if (node.backwardFn === null) {
         throw new Error(`backward: the graph through ${node.name} was already freed; pass { retainGraph: true } to the first backward() to run it twice`);
       }
-      const inGrads = node.backwardFn(g);
+      node.inputs.forEach((x, i) => {
+        if (x.requiresGrad && x.isDisposed) {
+          throw new Error(`backward: input ${i} of ${node.name} (${fmtShape(x.shape)}) was disposed before backward (by dispose() or the end of a scope); keep it alive until backward has run`);
+        }
+      });
+      const inGrads = runBackwardFn(node, node.backwardFn, g);
       if (!opts.retainGraph) node.backwardFn = null;
+      const used = new Set<Tensor>();
       node.inputs.forEach((x, i) => {
         const gi = inGrads[i];
-        if (!gi || !x.requiresGrad) {
-          if (gi && gi !== g && !holds.has(gi)) gi.dispose();
-          return;
-        }
+        if (!gi || !x.requiresGrad) return;
         if (!shapeEquals(gi.shape, x.shape)) {
           throw new Error(`backward of ${node.name}: gradient ${fmtShape(gi.shape)} for input ${i} does not match its shape ${fmtShape(x.shape)}`);
         }
         if (isDetectingAnomaly()) checkGradFinite(node.name, gi);
+        used.add(gi);
         hold(gi);
         const prev = grads.get(x);
         if (prev) {
@@ -80,9 +100,43 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
           grads.set(x, sum);
         } else grads.set(x, gi);
       });
+      // gradients computed for inputs that need none
+      for (const gi of inGrads) {
+        if (gi && gi !== g && !used.has(gi) && !holds.has(gi) && !gi.isDisposed) gi.dispose();
+      }
       drop(g);
     }
   });
+}
+
+function runHooks(t: Tensor, g: Tensor): Tensor {
+  let grad = g;
+  for (const h of t.hooks ?? []) {
+    const r = h(grad);
+    if (r instanceof Tensor) {
+      if (!shapeEquals(r.shape, t.shape)) throw new Error(`backward: a hook returned a gradient of shape ${fmtShape(r.shape)} for a tensor of shape ${fmtShape(t.shape)}`);
+      grad = r;
+    }
+  }
+  return grad;
+}
+
+/**
+ * Calls a node's backward inside a scope, so temporaries it makes are freed and only the returned
+ * gradients survive. In anomaly mode a NaN/Inf raised inside it is attributed to the node.
+ */
+function runBackwardFn(node: GradNode, fn: BackwardFn, g: Tensor): readonly (Tensor | null | undefined)[] {
+  try {
+    return scope(() => fn(g));
+  } catch (e) {
+    if (e instanceof AnomalyError && !e.message.startsWith("backward of")) {
+      throw new AnomalyError(`backward of ${node.name}: ${e.message}${node.trace ? `\nforward op was recorded at:\n${node.trace}` : ""}`);
+    }
+    if (e instanceof Error && /used after dispose/.test(e.message)) {
+      throw new Error(`backward of ${node.name}: a tensor it saved was disposed before backward (by dispose() or the end of a scope): ${e.message}`);
+    }
+    throw e;
+  }
 }
 
 /** Tensors reachable from root through recorded ops, in an order where each comes before its inputs. */
@@ -109,22 +163,20 @@ function topoOrder(root: Tensor): Tensor[] {
   return post.reverse();
 }
 
-function accumulateLeaf(t: Tensor, g: Tensor, canSteal: boolean, hold: (g: Tensor) => void): void {
-  let grad = g;
-  for (const h of t.hooks ?? []) {
-    const r = h(grad);
-    if (r instanceof Tensor) grad = r;
-  }
+/** Adds g into t.grad; returns true when g itself became t.grad (only when canSteal). */
+function accumulateGrad(t: Tensor, g: Tensor, canSteal: boolean): boolean {
   if (t.grad && !t.grad.isDisposed) {
     const b = t.backend;
     const s = contiguousStrides(t.shape);
-    b.binary("add", t.grad.storage, s, grad.storage, s, t.grad.storage, t.shape);
-  } else if (canSteal && grad === g) {
-    hold(g); // the leaf owns it now: never disposed by the engine
-    t.grad = keep(g);
-  } else {
-    t.grad = keep(copyOf(grad));
+    b.binary("add", t.grad.storage, s, g.storage, s, t.grad.storage, t.shape);
+    return false;
   }
+  if (canSteal) {
+    t.grad = keep(g);
+    return true;
+  }
+  t.grad = keep(copyOf(g));
+  return false;
 }
 
 function copyOf(x: Tensor): Tensor {

@@ -5,6 +5,9 @@ export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[
 
 /** One recorded op in the tape: its inputs and the closure that holds what backward needs. */
 export class GradNode {
+  /** Where the forward op was recorded (captured only in anomaly-detection mode). */
+  trace: string | null = null;
+
   constructor(
     readonly name: string,
     readonly inputs: readonly Tensor[],

@@ -15,6 +15,7 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], backw
     if (x.requiresGrad) {
       out.requiresGrad = true;
       out.gradFn = new GradNode(op, inputs, backward);
+      if (isDetectingAnomaly()) out.gradFn.trace = forwardTrace();
       break;
     }
   }
@@ -36,4 +37,11 @@ function checkFinite(op: string, out: Tensor, inputs: readonly Tensor[]): void {
       throw new AnomalyError(`${op}: produced ${what} at flat index ${i} of output ${fmtShape(out.shape)} (inputs ${shapes})`);
     }
   }
+}
+
+/** The caller's stack, minus the engine's own frames. */
+function forwardTrace(): string {
+  const lines = (new Error().stack ?? "").split("\n").slice(1);
+  const user = lines.filter((l) => !/[\\/]src[\\/](autograd|tensor)[\\/]/.test(l));
+  return (user.length ? user : lines).slice(0, 8).join("\n");
 }

@@ -58,7 +58,14 @@ export class Generator {
   }
 
   setState(state: readonly number[]): void {
-    [this.k0, this.k1, this.counter] = state;
+    const [k0, k1, counter] = state;
+    const word = (v: number | undefined): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+    if (state.length !== 3 || !word(k0) || !word(k1) || !Number.isSafeInteger(counter) || counter < 0) {
+      throw new Error(`Generator.setState: expected [seed-lo, seed-hi, counter] as from getState(), got ${JSON.stringify(state)}`);
+    }
+    this.k0 = k0;
+    this.k1 = k1;
+    this.counter = counter;
   }
 
   /** n raw 32-bit words; consumes ceil(n/4) counters. */

@@ -56,20 +56,24 @@ export function scope<T>(fn: () => T): T {
     result = fn();
   } catch (e) {
     stack.pop();
-    for (const t of mine) t.dispose();
+    disposeAll(mine);
     throw e;
   }
+  stack.pop();
   if (result instanceof Promise) {
-    stack.pop();
+    disposeAll(mine);
     throw new Error("scope: fn returned a Promise; use an async-free function (tensors created after an await would escape the scope)");
   }
-  stack.pop();
   const returned = new Set<unknown>();
   collect(result, returned, new Set());
   const parent = stack[stack.length - 1];
-  for (const t of mine) {
-    if (returned.has(t)) parent?.add(t);
-    else t.dispose();
+  for (const t of [...mine]) {
+    if (!returned.has(t)) t.dispose();
+    else parent?.add(t);
   }
   return result;
+}
+
+function disposeAll(ts: Set<Tensor>): void {
+  for (const t of [...ts]) t.dispose();
 }

@@ -28,7 +28,7 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The op that produced this tensor, when it was recorded for autograd. */
   gradFn: GradNode | null = null;
-  /** Leaf gradient hooks, run in order before the gradient is accumulated. */
+  /** Gradient hooks, run in order when this tensor's gradient is computed; a hook may return a replacement. */
   hooks: GradHook[] | null = null;
   /** Keep .grad for this non-leaf (torch's retain_grad). */
   retainsGrad = false;

@@ -16,7 +16,6 @@ export function matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): v
       row.fill(0);
       for (let kk = 0; kk < k; kk++) {
         const av = transA ? A[oa + kk * m + i] : A[oa + i * k + kk];
-        if (av === 0) continue;
         if (transB) for (let j = 0; j < n; j++) row[j] += av * B[ob + j * k + kk];
         else {
           const rb = ob + kk * n;

@@ -17,6 +17,8 @@ export function upload(data: TypedArray, dtype: DType): Storage {
   const s = alloc(dtype, data.length, false);
   const dst = hostData(s);
   if (dst.constructor === data.constructor) dst.set(data);
+  else if (dtype === "bool") for (let i = 0; i < data.length; i++) dst[i] = data[i] !== 0 ? 1 : 0;
+  else if (dtype === "int32") for (let i = 0; i < data.length; i++) dst[i] = Math.trunc(data[i]);
   else for (let i = 0; i < data.length; i++) dst[i] = data[i];
   return s;
 }

@@ -21,19 +21,28 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return record("cast", out, [x], (g) => [g]);
 }
 
-function floatInput(op: string, x: Tensor): Tensor {
-  if (x.dtype === "float32") return x;
-  if (op === "neg" || op === "abs" || op === "sign" || op === "square" || op === "clamp" || op === "logicalNot") return x;
+/** Unary ops whose kernels take int32 input and keep it (as in PyTorch); every other op computes in float32. */
+const INT_KERNELS: ReadonlySet<UnaryOp> = new Set(["neg", "abs", "sign", "square", "clamp"]);
+
+function floatInput(op: UnaryOp, x: Tensor): Tensor {
+  if (x.dtype === "float32" || op === "logicalNot") return x;
+  if (INT_KERNELS.has(op)) return x.dtype === "bool" ? cast(x, "int32") : x;
   return cast(x, "float32");
 }
 
 /** Applies a unary kernel, recording its backward through the backend's unaryGrad kernel. */
 export function unaryOp(op: UnaryOp, x: Tensor, p: UnaryParams = {}): Tensor {
+  if (x.dtype !== "float32") {
+    // integers are already whole, and relu is a clamp: these keep int32 without new kernels
+    if (op === "floor" || op === "ceil" || op === "round" || op === "trunc") return cast(x, "int32");
+    if (op === "relu") return unaryOp("clamp", x, { min: 0 });
+  }
   const input = floatInput(op, x);
   const outDtype: DType = op === "logicalNot" || op === "isnan" || op === "isinf" ? "bool" : input.dtype;
   const out = empty(input.shape, outDtype, input.device);
   input.backend.unary(op, input.storage, out.storage, input.size, p);
-  if (input !== x && !x.requiresGrad) input.dispose();
+  // a cast of a non-float input: nothing can need it for backward (ints never require grad)
+  if (input !== x) input.dispose();
   if (outDtype !== "float32") return out;
   return record(op, out, [input], (g) => {
     const gx = empty(input.shape, "float32", input.device);
@@ -42,11 +51,21 @@ export function unaryOp(op: UnaryOp, x: Tensor, p: UnaryParams = {}): Tensor {
   });
 }
 
-function scalarTensor(v: number, like: Tensor): Tensor {
-  const dtype: DType = like.dtype === "float32" || !Number.isInteger(v) ? "float32" : like.dtype === "bool" ? "int32" : like.dtype;
-  const t = empty([], dtype, like.device);
+/** The dtype a number takes next to a tensor of dtype `like` (PyTorch: a float scalar makes ints float). */
+function scalarDtype(v: number, like: DType): DType {
+  return like === "float32" || !Number.isInteger(v) ? "float32" : like === "bool" ? "int32" : like;
+}
+
+function scalarTensor(v: number, dtype: DType, device: Device): Tensor {
+  const t = empty([], dtype, device);
   t.backend.fill(t.storage, v);
   return t;
+}
+
+/** Disposes temporaries the op made, unless the output's backward may still read them. */
+function disposeTemps(out: Tensor, ...temps: (Tensor | null)[]): void {
+  if (out.gradFn !== null) return;
+  for (const t of temps) if (t && !t.isDisposed) t.dispose();
 }
 
 /** Applies a broadcasting binary kernel; gradients are summed back to each input's shape. */
@@ -58,12 +77,14 @@ export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
     const t = (typeof a === "number" ? b : a) as Tensor;
     const s = (typeof a === "number" ? a : b) as number;
     const reversed = typeof a === "number";
-    if (!isCmp && t.dtype !== "float32" && !Number.isInteger(s)) return binaryOp(op, reversed ? s : cast(t, "float32"), reversed ? cast(t, "float32") : s);
-    const outDtype: DType = isCmp ? "bool" : op === "div" || op === "pow" && s < 0 ? "float32" : t.dtype === "bool" ? "int32" : t.dtype;
-    const input = outDtype === "float32" && t.dtype !== "float32" ? cast(t, "float32") : t;
-    const out = empty(t.shape, outDtype, t.device);
+    // the dtype the arithmetic runs in: int ⊙ float-scalar, true division, atan2 and negative powers are float
+    let dtype = isCmp ? t.dtype : scalarDtype(s, t.dtype);
+    if (!isCmp && (op === "div" || op === "atan2" || (op === "pow" && !reversed && s < 0))) dtype = "float32";
+    const input = t.dtype === dtype ? t : cast(t, dtype);
+    const out = empty(t.shape, isCmp ? "bool" : dtype, t.device);
     t.backend.binaryScalar(op, input.storage, s, out.storage, t.size, reversed);
-    if (isCmp || outDtype !== "float32") return out;
+    if (input !== t) input.dispose();
+    if (isCmp || dtype !== "float32") return out;
     return record(op, out, [input], (g) => [scalarGrad(op, input, out, g, s, reversed)]);
   }
   sameDevice(op, a, b);
@@ -71,12 +92,14 @@ export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
   let dtype = promoteTypes(a.dtype, b.dtype);
   if (dtype === "bool" && !isCmp) dtype = "int32";
   if (op === "div" || op === "atan2") dtype = "float32";
-  const x = a.dtype === dtype || isCmp ? a : cast(a, dtype);
-  const y = b.dtype === dtype || isCmp ? b : cast(b, dtype);
+  // comparisons run in the promoted type too, so kernels always see operands of one dtype
+  const x = a.dtype === dtype ? a : cast(a, dtype);
+  const y = b.dtype === dtype ? b : cast(b, dtype);
   const out = empty(shape, isCmp ? "bool" : dtype, a.device);
   a.backend.binary(op, x.storage, broadcastStrides(x.shape, shape), y.storage, broadcastStrides(y.shape, shape), out.storage, shape);
-  if (isCmp || dtype !== "float32") return out;
-  return record(op, out, [x, y], (g) => binaryGrads(op, x, y, out, g));
+  if (!isCmp && dtype === "float32") record(op, out, [x, y], (g) => binaryGrads(op, x, y, out, g));
+  disposeTemps(out, x === a ? null : x, y === b ? null : y);
+  return out;
 }
 
 function binaryGrads(op: BinaryOp, a: Tensor, b: Tensor, out: Tensor, g: Tensor): (Tensor | null)[] {
@@ -93,9 +116,9 @@ function binaryGrads(op: BinaryOp, a: Tensor, b: Tensor, out: Tensor, g: Tensor)
       // d(a/b)/db = -out/b
       return [ga ? sumTo(div(g, b), a.shape) : null, gb ? sumTo(neg(div(mul(g, out), b)), b.shape) : null];
     case "pow":
-      // d/da = b·a^(b−1) = b·out/a; d/db = out·ln a (0 where a = 0)
+      // d/da = b·a^(b−1) (0 where b = 0, as 0·0^−1 would be NaN); d/db = out·ln a (0 where a = 0)
       return [
-        ga ? sumTo(mul(g, mul(b, binaryOp("pow", a, sub(b, 1)))), a.shape) : null,
+        ga ? sumTo(mul(g, where(binaryOp("eq", b, 0), 0, mul(b, binaryOp("pow", a, sub(b, 1))))), a.shape) : null,
         gb ? sumTo(mul(g, mul(out, where(binaryOp("gt", a, 0), unaryOp("log", a), 0))), b.shape) : null,
       ];
     case "maximum":
@@ -129,7 +152,9 @@ function scalarGrad(op: BinaryOp, x: Tensor, out: Tensor, g: Tensor, s: number, 
     case "div":
       return reversed ? neg(div(mul(g, out), x)) : mul(g, 1 / s);
     case "pow":
-      return reversed ? mul(g, mul(out, Math.log(s))) : mul(g, mul(unaryOp("powScalar", x, { exponent: s - 1 }), s));
+      // s^x: out·ln s (0 for s = 0, where PyTorch masks the −inf·0); x^s: s·x^(s−1)
+      if (reversed) return s === 0 ? mul(g, 0) : mul(g, mul(out, Math.log(s)));
+      return s === 0 ? mul(g, 0) : mul(g, mul(unaryOp("powScalar", x, { exponent: s - 1 }), s));
     case "maximum":
     case "minimum": {
       const w = add(cast(binaryOp(op === "maximum" ? "gt" : "lt", x, s), "float32"), mul(cast(binaryOp("eq", x, s), "float32"), 0.5));
@@ -138,7 +163,7 @@ function scalarGrad(op: BinaryOp, x: Tensor, out: Tensor, g: Tensor, s: number, 
     case "remainder":
       return reversed ? neg(mul(g, unaryOp("floor", div(s, x)))) : g;
     case "atan2": {
-      const denom = reversed ? add(mul(x, x), s * s) : add(mul(x, x), s * s);
+      const denom = add(mul(x, x), s * s);
       return reversed ? neg(div(mul(g, s), denom)) : div(mul(g, s), denom);
     }
     default:
@@ -165,9 +190,10 @@ export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binaryOp("log
 export const logicalXor = (a: TensorLike, b: TensorLike): Tensor => binaryOp("logicalXor", a, b);
 export const logicalNot = (x: Tensor): Tensor => unaryOp("logicalNot", x);
 
-/** x^e; a number exponent uses the fused scalar kernel. */
+/** x^e; a number exponent uses the fused scalar kernel. Integer tensors stay integer for whole, non-negative e. */
 export function pow(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number") {
+    if (x.dtype !== "float32" && Number.isInteger(e) && e >= 0) return binaryOp("pow", x, e);
     if (e === 2) return unaryOp("square", x);
     if (e === 0.5) return unaryOp("sqrt", x);
     return unaryOp("powScalar", x, { exponent: e });
@@ -208,30 +234,47 @@ export const isinf = (x: Tensor): Tensor => unaryOp("isinf", x);
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min === undefined && max === undefined) throw new Error("clamp: at least one of min and max must be given");
   if (min !== undefined && max !== undefined && min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
+  // an integer tensor clamped to a fractional bound becomes float, as in PyTorch
+  const fractional = (min !== undefined && !Number.isInteger(min) && Number.isFinite(min)) || (max !== undefined && !Number.isInteger(max) && Number.isFinite(max));
+  if (x.dtype !== "float32" && fractional) {
+    const xf = cast(x, "float32");
+    const out = unaryOp("clamp", xf, { min, max });
+    xf.dispose();
+    return out;
+  }
   return unaryOp("clamp", x, { min, max });
 }
 
 /** Elementwise select: cond ? a : b, broadcasting all three. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  const like = cond;
-  const x = typeof a === "number" ? scalarTensor(a, typeof b === "number" ? tensorLikeFloat(like) : b) : a;
-  const y = typeof b === "number" ? scalarTensor(b, x) : b;
+  return whereTyped(cond, a, b, null);
+}
+
+/** where() with the dtype of number operands forced (maskedFill keeps its input's dtype). */
+function whereTyped(cond: Tensor, a: TensorLike, b: TensorLike, scalarType: DType | null): Tensor {
+  const numType = (v: number, other: TensorLike): DType =>
+    scalarType ?? (typeof other === "number" ? (Number.isInteger(v) && Number.isInteger(other) ? "int32" : "float32") : scalarDtype(v, other.dtype));
+  const x = typeof a === "number" ? scalarTensor(a, numType(a, b), cond.device) : a;
+  const y = typeof b === "number" ? scalarTensor(b, numType(b, a), cond.device) : b;
+  sameDevice("where", cond, x);
   sameDevice("where", x, y);
   const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, x.shape), y.shape);
+  const c = cond.dtype === "bool" ? cond : binaryOp("ne", cond, 0);
   const dtype = promoteTypes(x.dtype, y.dtype);
   const xa = x.dtype === dtype ? x : cast(x, dtype);
   const ya = y.dtype === dtype ? y : cast(y, dtype);
   const out = empty(shape, dtype, cond.device);
-  cond.backend.where(cond.storage, broadcastStrides(cond.shape, shape), xa.storage, broadcastStrides(xa.shape, shape), ya.storage, broadcastStrides(ya.shape, shape), out.storage, shape);
-  if (dtype !== "float32") return out;
-  return record("where", out, [xa, ya], (g) => [
-    xa.requiresGrad ? sumTo(where(cond, g, 0), xa.shape) : null,
-    ya.requiresGrad ? sumTo(where(cond, 0, g), ya.shape) : null,
-  ]);
-}
-
-function tensorLikeFloat(like: Tensor): Tensor {
-  return like.dtype === "float32" ? like : empty([], "float32", like.device);
+  cond.backend.where(c.storage, broadcastStrides(c.shape, shape), xa.storage, broadcastStrides(xa.shape, shape), ya.storage, broadcastStrides(ya.shape, shape), out.storage, shape);
+  if (dtype === "float32") {
+    record("where", out, [xa, ya], (g) => [
+      xa.requiresGrad ? sumTo(where(c, g, 0), xa.shape) : null,
+      ya.requiresGrad ? sumTo(where(c, 0, g), ya.shape) : null,
+    ]);
+  }
+  // the backward reads only the condition and the operands' shapes, so number operands and casts can go now
+  for (const t of [x === a ? null : x, y === b ? null : y, xa === x ? null : xa, ya === y ? null : ya]) t?.dispose();
+  if (c !== cond && out.gradFn === null) c.dispose();
+  return out;
 }
 
 /** x with `value` where mask is true (mask broadcasts to x). */
@@ -239,7 +282,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (mask.dtype !== "bool") throw new ShapeError("maskedFill", `mask must be bool, got ${mask.dtype}`);
   const shape = broadcastShapes("maskedFill", x.shape, mask.shape);
   if (!shapeEquals(shape, x.shape)) throw new ShapeError("maskedFill", `mask ${fmtShape(mask.shape)} does not broadcast to ${fmtShape(x.shape)}`);
-  return where(mask, value, x);
+  // the result keeps x's dtype (the value is converted to it), as in PyTorch
+  return whereTyped(mask, value, x, x.dtype);
 }
 
 /** An elementwise copy with fresh storage. */

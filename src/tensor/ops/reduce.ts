@@ -3,10 +3,16 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { record } from "../../autograd/record.js";
 import { empty, viewOf } from "../alloc.js";
 import { broadcastStrides, contiguousStrides, fmtShape, normDim, normDims, ShapeError, shapeEquals, splitAt, type Shape } from "../shape.js";
+import type { DType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 import { cast, div, eq, exp, log, mul, sqrt, sub, add } from "./elementwise.js";
 
 export type Dims = number | readonly number[];
+
+/** Normalised, sorted reduction dims; an empty list means every dim, as in PyTorch. */
+function reduceDims(op: string, dim: Dims | undefined, rank: number): number[] {
+  return normDims(op, Array.isArray(dim) && dim.length === 0 ? undefined : dim, rank);
+}
 
 /** Shape after reducing `dims`, keeping them as size-1 dims when keepdim. */
 export function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
@@ -25,6 +31,13 @@ export function expandCopy(x: Tensor, shape: Shape): Tensor {
   return out;
 }
 
+function copyAs(x: Tensor, dtype: DType): Tensor {
+  const out = empty(x.shape, dtype, x.device);
+  if (dtype === x.dtype) x.backend.copyStrided(x.storage, 0, contiguousStrides(x.shape), out.storage, 0, contiguousStrides(x.shape), x.shape);
+  else x.backend.cast(x.storage, out.storage);
+  return out;
+}
+
 /** Runs a reduce kernel over sorted `dims`, merging adjacent dims into one pass. Returns keepdim shape. */
 function reduceRaw(op: ReduceOp, x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length === x.ndim || x.ndim === 0) {
@@ -33,6 +46,7 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: readonly number[]): Tensor {
     else x.backend.reduce(op, x.storage, out.storage, 1, x.size, 1);
     return out;
   }
+  if (dims.length === 0) return copyAs(x, x.dtype === "bool" ? "int32" : x.dtype);
   let cur = x;
   let shape = [...x.shape];
   // reduce runs of adjacent dims, last run first so earlier dim numbers stay valid
@@ -67,14 +81,19 @@ function finishReduce(kept: Tensor, x: Tensor, dims: readonly number[], keepdim:
 }
 
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims("sum", dim, x.ndim);
+  const dims = reduceDims("sum", dim, x.ndim);
   const out = finishReduce(reduceRaw("sum", x, dims), x, dims, keepdim);
   if (out.dtype !== "float32") return out;
-  return record("sum", out, [x], (g) => [expandCopy(viewOf(g, reducedShape(x.shape, dims, true)), x.shape)]);
+  return record("sum", out, [x], (g) => {
+    const gk = viewOf(g, reducedShape(x.shape, dims, true));
+    const gx = expandCopy(gk, x.shape);
+    gk.dispose();
+    return [gx];
+  });
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims("mean", dim, x.ndim);
+  const dims = reduceDims("mean", dim, x.ndim);
   let count = 1;
   for (const d of dims) count *= x.shape[d];
   const input = x.dtype === "float32" ? x : cast(x, "float32");
@@ -97,7 +116,7 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
 }
 
 function extremum(op: "max" | "min", x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims(op, dim, x.ndim);
+  const dims = reduceDims(op, dim, x.ndim);
   if (x.size === 0) throw new ShapeError(op, `cannot reduce an empty tensor ${fmtShape(x.shape)}`);
   const kept = reduceRaw(op, x, dims);
   const keptShape = reducedShape(x.shape, dims, true);
@@ -178,7 +197,7 @@ export interface VarOptions {
 }
 
 export function variance(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
-  const dims = normDims("var", dim, x.ndim);
+  const dims = reduceDims("var", dim, x.ndim);
   let n = 1;
   for (const d of dims) n *= x.shape[d];
   const correction = opts.correction ?? 1;
@@ -194,7 +213,7 @@ export function std(x: Tensor, dim?: Dims, opts: VarOptions = {}): Tensor {
 
 /** log Σ exp(x) along dims, computed stably by shifting by the max. */
 export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const dims = normDims("logsumexp", dim, x.ndim);
+  const dims = reduceDims("logsumexp", dim, x.ndim);
   const m = noGrad(() => {
     const raw = reduceRaw("max", x, dims);
     x.backend.unary("clamp", raw.storage, raw.storage, raw.size, { min: -3.4e38, max: 3.4e38 });
