@@ -2,6 +2,7 @@ import type { Backend } from "./backend.js";
 import type { Device } from "./storage.js";
 import { JsBackend } from "./js/index.js";
 import { loadCpuBackend } from "./cpu/load.js";
+import { loadCudaBackend } from "./cuda/load.js";
 
 /**
  * Which backend runs the kernels for each device. Host memory is shared by `js` and `cpu`, so the host
@@ -13,6 +14,7 @@ const available = new Map<string, Backend>([["js", js]]);
 let cpuTried = false;
 let host: Backend | null = null;
 let deviceBackends = new Map<Device, Backend>();
+let cudaReason: string | null = null;
 
 function tryCpu(): Backend | null {
   if (!cpuTried) {
@@ -32,8 +34,16 @@ function defaultHost(): Backend {
 
 export function backendFor(device: Device): Backend {
   if (device === "cpu") return (host ??= defaultHost());
-  const b = deviceBackends.get(device);
-  if (!b) throw new Error(`no backend for device "${device}" is loaded`);
+  let b = deviceBackends.get(device);
+  if (!b && device === "cuda" && cudaReason === null) {
+    // loaded on first use: CPU-only programs never touch the CUDA addon
+    const r = loadCudaBackend();
+    if (r.backend) {
+      registerBackend(r.backend);
+      b = r.backend;
+    } else cudaReason = r.reason;
+  }
+  if (!b) throw new Error(`no backend for device "${device}" is loaded${cudaReason ? ` (${cudaReason})` : ""}`);
   return b;
 }
 

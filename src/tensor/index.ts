@@ -14,3 +14,4 @@ export * from "./ops/shape.js";
 export * from "./ops/einsum.js";
 export * from "./ops/nn.js";
 export * from "./ops/inplace.js";
+export * from "./ops/device.js";

@@ -1,5 +1,6 @@
 import { COMPARISON_OPS, type BinaryOp, type UnaryOp, type UnaryParams } from "../../backends/backend.js";
 import { record } from "../../autograd/record.js";
+import { toDevice } from "./device.js";
 import { empty } from "../alloc.js";
 import { promoteTypes, type DType } from "../dtype.js";
 import type { Device } from "../../backends/storage.js";
@@ -384,10 +385,7 @@ P.maskedFill = function (m, v) { return maskedFill(this, m, v); };
 P.where = function (c, o) { return where(c, this, o); };
 P.clone = function () { return clone(this); };
 P.to = function (d) {
-  if (d === "cpu" || d === "cuda") {
-    if (d === this.device) return this;
-    throw new Error(`to: moving tensors to "${d}" needs the ${d} backend, which is not loaded`);
-  }
+  if (d === "cpu" || d === "cuda") return toDevice(this, d);
   return cast(this, d);
 };
 P.float = function () { return cast(this, "float32"); };

@@ -1,0 +1,74 @@
+// Ingot CUDA kernels: host-side launchers. Every launcher enqueues on `stream` and returns at once;
+// launch errors are thrown as std::runtime_error (the N-API layer turns them into JS errors).
+#pragma once
+#include <cstdint>
+#include <cuda_runtime.h>
+
+namespace ingot {
+
+// Element types, as the TypeScript side numbers them.
+enum DType : int { F32 = 0, I32 = 1, BOOL = 2, BF16 = 3 };
+
+constexpr int kMaxDims = 8;
+
+struct Strided {
+  int rank;
+  int64_t shape[kMaxDims];
+  int64_t s0[kMaxDims];  // strides of operand 0
+  int64_t s1[kMaxDims];  // strides of operand 1
+  int64_t s2[kMaxDims];  // strides of operand 2
+};
+
+struct UnaryP {
+  float alpha, lo, hi, exponent;
+};
+
+struct ConvG {
+  int n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow;
+};
+
+struct PoolG {
+  int planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, countIncludePad;
+};
+
+void check(cudaError_t e, const char* what);
+void checkLaunch(const char* what);
+
+void fill(void* p, int dt, int64_t n, double v, cudaStream_t s);
+void cast(const void* src, int sdt, void* dst, int ddt, int64_t n, cudaStream_t s);
+void copyStrided(const void* src, int64_t srcOff, void* dst, int64_t dstOff, const Strided& g, int elemBytes, cudaStream_t s);
+
+void unary(int op, const void* x, int xdt, void* out, int odt, int64_t n, const UnaryP& p, cudaStream_t s);
+void unaryGrad(int op, const float* x, const float* y, const float* gy, float* gx, int64_t n, const UnaryP& p, cudaStream_t s);
+void binary(int op, const void* a, int adt, const void* b, int bdt, void* out, int odt, const Strided& g, cudaStream_t s);
+void binaryScalar(int op, const void* a, int adt, double sc, void* out, int odt, int64_t n, bool reversed, cudaStream_t s);
+void where(const void* c, int cdt, const void* a, const void* b, void* out, int elemBytes, const Strided& g, cudaStream_t s);
+
+// `scratch(bytes)` hands out temporary device memory that stays valid until the stream passes this call.
+using ScratchFn = void* (*)(size_t bytes, void* ctx);
+void reduce(int op, const void* x, int xdt, void* out, int odt, int64_t outer, int64_t r, int64_t inner, ScratchFn scratch, void* ctx, cudaStream_t s);
+void argReduce(bool isMax, const void* x, int xdt, int32_t* out, int64_t outer, int64_t r, int64_t inner, cudaStream_t s);
+void cumsum(const void* x, int xdt, void* out, int odt, int64_t outer, int64_t r, int64_t inner, bool reverse, cudaStream_t s);
+
+void gather(const void* x, int elemBytes, const int32_t* idx, void* out, int64_t outer, int64_t rx, int64_t ri, int64_t inner, cudaStream_t s);
+void scatterAdd(const void* src, int dt, const int32_t* idx, void* out, int64_t outer, int64_t rOut, int64_t ri, int64_t inner, cudaStream_t s);
+void indexSelect(const void* x, int elemBytes, const int32_t* idx, void* out, int64_t outer, int64_t rx, int64_t nIdx, int64_t inner, cudaStream_t s);
+void indexAdd(const void* src, int dt, const int32_t* idx, void* out, int64_t outer, int64_t rOut, int64_t nIdx, int64_t inner, cudaStream_t s);
+
+void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log, cudaStream_t s);
+void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols, bool log, cudaStream_t s);
+void layerNorm(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd, int64_t rows, int64_t cols, float eps, cudaStream_t s);
+void layerNormGrad(const float* x, const float* w, const float* mean, const float* rstd, const float* gy, float* gx, float* gw, float* gb, int64_t rows, int64_t cols, cudaStream_t s);
+
+void im2col(const float* x, float* cols, const ConvG& g, cudaStream_t s);
+void col2im(const float* cols, float* x, const ConvG& g, cudaStream_t s);
+void maxPool2d(const float* x, float* out, int32_t* argmax, const PoolG& g, cudaStream_t s);
+void maxPool2dGrad(const float* gy, const int32_t* argmax, float* gx, const PoolG& g, cudaStream_t s);
+void avgPool2d(const float* x, float* out, const PoolG& g, cudaStream_t s);
+void avgPool2dGrad(const float* gy, float* gx, const PoolG& g, cudaStream_t s);
+void adaptiveAvgPool2d(const float* x, float* out, int64_t planes, int h, int w, int oh, int ow, cudaStream_t s);
+void adaptiveAvgPool2dGrad(const float* gy, float* gx, int64_t planes, int h, int w, int oh, int ow, cudaStream_t s);
+
+void adamStep(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps, float wd, bool decoupled, float stepSize, float sqrtBc2, cudaStream_t s);
+
+}  // namespace ingot

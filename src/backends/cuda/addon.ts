@@ -1,0 +1,112 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** An opaque handle to device memory owned by the addon's caching allocator. */
+export interface CudaHandle {
+  readonly __cudaHandle: never;
+}
+
+export interface CudaDeviceInfo {
+  ok: boolean;
+  reason: string;
+  name?: string;
+  major?: number;
+  minor?: number;
+  multiprocessors?: number;
+  totalMemory?: number;
+  /** Empty when cuBLAS loaded; otherwise why matmul is unavailable. */
+  cublasError?: string;
+}
+
+export interface CudaMemoryStats {
+  liveBytes: number;
+  cachedBytes: number;
+  peakBytes: number;
+  deviceMallocs: number;
+}
+
+type H = CudaHandle;
+type HN = CudaHandle | null;
+
+/** The native addon's functions (native/cuda/addon.cu). Dtype codes: 0 float32, 1 int32, 2 bool, 3 bfloat16. */
+export interface CudaAddon {
+  init(): CudaDeviceInfo;
+  alloc(bytes: number, zero: boolean): H;
+  free(h: H): void;
+  upload(h: H, data: ArrayBufferView): void;
+  download(h: H, into: ArrayBufferView): void;
+  sync(): void;
+  fill(h: H, dtype: number, n: number, value: number): void;
+  cast(src: H, srcDtype: number, dst: H, dstDtype: number, n: number): void;
+  copyStrided(src: H, srcOffset: number, srcStrides: readonly number[], dst: H, dstOffset: number, dstStrides: readonly number[], shape: readonly number[], elemBytes: number): void;
+  unary(op: number, x: H, xDtype: number, out: H, outDtype: number, n: number, alpha: number, min: number, max: number, exponent: number): void;
+  unaryGrad(op: number, x: H, y: H, gy: H, gx: H, n: number, alpha: number, min: number, max: number, exponent: number): void;
+  binary(op: number, a: H, aDtype: number, aStrides: readonly number[], b: H, bDtype: number, bStrides: readonly number[], out: H, outDtype: number, shape: readonly number[]): void;
+  binaryScalar(op: number, a: H, aDtype: number, s: number, out: H, outDtype: number, n: number, reversed: boolean): void;
+  where(cond: H, condDtype: number, cStrides: readonly number[], a: H, aStrides: readonly number[], b: H, bStrides: readonly number[], out: H, elemBytes: number, shape: readonly number[]): void;
+  reduce(op: number, x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number): void;
+  argReduce(isMax: boolean, x: H, xDtype: number, out: H, outer: number, r: number, inner: number): void;
+  cumsum(x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number, reverse: boolean): void;
+  gemm(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
+  setTf32(on: boolean): void;
+  gather(x: H, elemBytes: number, index: H, out: H, outer: number, rx: number, ri: number, inner: number): void;
+  scatterAdd(src: H, dtype: number, index: H, out: H, outer: number, rOut: number, ri: number, inner: number): void;
+  indexSelect(x: H, elemBytes: number, index: H, out: H, outer: number, rx: number, nIdx: number, inner: number): void;
+  indexAdd(src: H, dtype: number, index: H, out: H, outer: number, rOut: number, nIdx: number, inner: number): void;
+  softmax(x: H, out: H, rows: number, cols: number, log: boolean): void;
+  softmaxGrad(y: H, gy: H, gx: H, rows: number, cols: number, log: boolean): void;
+  layerNorm(x: H, weight: HN, bias: HN, out: H, mean: H, rstd: H, rows: number, cols: number, eps: number): void;
+  layerNormGrad(x: H, weight: HN, mean: H, rstd: H, gy: H, gx: H, gw: HN, gb: HN, rows: number, cols: number): void;
+  im2col(x: H, cols: H, geometry: readonly number[]): void;
+  col2im(cols: H, x: H, geometry: readonly number[]): void;
+  maxPool2d(x: H, out: H, argmax: H, geometry: readonly number[]): void;
+  maxPool2dGrad(gy: H, argmax: H, gx: H, geometry: readonly number[]): void;
+  avgPool2d(x: H, out: H, geometry: readonly number[]): void;
+  avgPool2dGrad(gy: H, gx: H, geometry: readonly number[]): void;
+  adaptiveAvgPool2d(x: H, out: H, planes: number, h: number, w: number, oh: number, ow: number): void;
+  adaptiveAvgPool2dGrad(gy: H, gx: H, planes: number, h: number, w: number, oh: number, ow: number): void;
+  adamStep(param: H, grad: H, m: H, v: H, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  /** Device-event timing around work queued between the two calls; timerStop waits and returns ms. */
+  timerStart(): void;
+  timerStop(): number;
+  memoryStats(): CudaMemoryStats;
+  emptyCache(): void;
+}
+
+const ADDON_NAME = "ingot_cuda.node";
+
+/** Where the built addon may be: INGOT_CUDA_ADDON, else build/Release under the package root (src/ or dist/src/ layouts). */
+function candidatePaths(): string[] {
+  const out: string[] = [];
+  if (process.env.INGOT_CUDA_ADDON) out.push(process.env.INGOT_CUDA_ADDON);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    out.push(join(dir, "build", "Release", ADDON_NAME));
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+export type AddonLoad = { addon: CudaAddon; info: CudaDeviceInfo; path: string } | { addon: null; reason: string };
+
+let cached: AddonLoad | null = null;
+
+/** Loads and initialises the addon once. Never throws: a missing addon or GPU comes back as a reason. */
+export function loadCudaAddon(): AddonLoad {
+  if (cached) return cached;
+  const path = candidatePaths().find((p) => existsSync(p));
+  if (!path) return (cached = { addon: null, reason: `${ADDON_NAME} is not built (run node scripts/build-cuda.mjs where nvcc exists)` });
+  try {
+    const req = createRequire(import.meta.url);
+    const addon = req(path) as CudaAddon;
+    const info = addon.init();
+    if (!info.ok) return (cached = { addon: null, reason: info.reason || "CUDA initialisation failed" });
+    return (cached = { addon, info, path });
+  } catch (e) {
+    return (cached = { addon: null, reason: `loading ${path} failed: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}

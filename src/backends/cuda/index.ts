@@ -1,0 +1,261 @@
+import type { AdamParams, Backend, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, ReduceOp, UnaryOp, UnaryParams } from "../backend.js";
+import type { Storage } from "../storage.js";
+import { typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
+import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
+
+/** Device memory of the cuda backend: a handle into the addon's caching allocator. */
+export class CudaStorage implements Storage {
+  readonly device = "cuda" as const;
+  refs = 1;
+  constructor(
+    readonly handle: CudaHandle,
+    readonly dtype: DType,
+    readonly size: number,
+  ) {}
+}
+
+// Op codes: the order of the unions in backend.ts, which native/cuda/kernels.cu switches on.
+const UNARY_CODES: Record<UnaryOp, number> = {
+  neg: 0, abs: 1, sign: 2, exp: 3, expm1: 4, log: 5, log1p: 6, sqrt: 7, rsqrt: 8, square: 9, reciprocal: 10,
+  sin: 11, cos: 12, tanh: 13, sigmoid: 14, relu: 15, leakyRelu: 16, elu: 17, gelu: 18, geluTanh: 19, silu: 20, softplus: 21,
+  erf: 22, floor: 23, ceil: 24, round: 25, trunc: 26, clamp: 27, powScalar: 28, logicalNot: 29, isnan: 30, isinf: 31,
+};
+const BINARY_CODES: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, atan2: 7, remainder: 8,
+  eq: 9, ne: 10, lt: 11, le: 12, gt: 13, ge: 14, logicalAnd: 15, logicalOr: 16, logicalXor: 17,
+};
+const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
+const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
+const ELEM_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
+
+function cu(s: Storage): CudaStorage {
+  if (!(s instanceof CudaStorage)) throw new Error(`cuda backend: expected cuda storage, got ${s.device} storage`);
+  return s;
+}
+function h(s: Storage): CudaHandle {
+  return cu(s).handle;
+}
+function hn(s: Storage | null): CudaHandle | null {
+  return s ? h(s) : null;
+}
+function dt(s: Storage): number {
+  return DTYPE_CODES[s.dtype];
+}
+function float32(kernel: string, ...ss: Storage[]): void {
+  for (const s of ss) if (s.dtype !== "float32") throw new Error(`cuda backend: ${kernel} expects float32 storage, got ${s.dtype}`);
+}
+function notYet(kernel: string): never {
+  throw new Error(`cuda backend: ${kernel} not implemented yet`);
+}
+function conv(p: ConvGeometry): number[] {
+  return [p.n, p.c, p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW, p.dilationH, p.dilationW, p.oh, p.ow];
+}
+function pool(p: PoolGeometry): number[] {
+  return [p.planes, p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW, p.dilationH, p.dilationW, p.oh, p.ow, p.countIncludePad ? 1 : 0];
+}
+
+/**
+ * Kernels on an NVIDIA GPU through the native addon (native/cuda). Work is queued on one CUDA stream and
+ * runs asynchronously; only download() waits. Memory comes from a size-bucketed caching allocator.
+ * float32 matmul uses cuBLAS with TF32 tensor cores unless INGOT_CUDA_TF32=0.
+ */
+export class CudaBackend implements Backend {
+  readonly name = "cuda";
+  readonly device = "cuda" as const;
+
+  constructor(
+    readonly addon: CudaAddon,
+    readonly info: CudaDeviceInfo,
+  ) {
+    if (process.env.INGOT_CUDA_TF32 === "0") addon.setTf32(false);
+  }
+
+  /** Turns TF32 tensor-core math for float32 matmul on or off (on by default; INGOT_CUDA_TF32=0 starts with it off). */
+  setTf32(on: boolean): void {
+    this.addon.setTf32(on);
+  }
+
+  /** Waits for all queued device work. */
+  synchronize(): void {
+    this.addon.sync();
+  }
+
+  memoryStats(): CudaMemoryStats {
+    return this.addon.memoryStats();
+  }
+
+  /** Returns cached (free) device blocks to the driver. */
+  emptyCache(): void {
+    this.addon.emptyCache();
+  }
+
+  // ---- memory ----
+  alloc(dtype: DType, size: number, zero = true): Storage {
+    return new CudaStorage(this.addon.alloc(size * ELEM_BYTES[dtype], zero), dtype, size);
+  }
+
+  release(s: Storage): void {
+    this.addon.free(h(s));
+  }
+
+  upload(data: TypedArray, dtype: DType): Storage {
+    let src = data;
+    const want = typedArrayFor(dtype, 0).constructor;
+    if (data.constructor !== want) {
+      src = typedArrayFor(dtype, data.length);
+      if (dtype === "bool") for (let i = 0; i < data.length; i++) src[i] = data[i] !== 0 ? 1 : 0;
+      else if (dtype === "int32") for (let i = 0; i < data.length; i++) src[i] = Math.trunc(data[i]);
+      else src.set(data);
+    }
+    const s = this.alloc(dtype, data.length, false);
+    this.addon.upload(h(s), src);
+    return s;
+  }
+
+  download(s: Storage): TypedArray {
+    const out = typedArrayFor(s.dtype, s.size);
+    this.addon.download(h(s), out);
+    return out;
+  }
+
+  fill(s: Storage, value: number): void {
+    this.addon.fill(h(s), dt(s), s.size, value);
+  }
+
+  cast(src: Storage, dst: Storage): void {
+    this.addon.cast(h(src), dt(src), h(dst), dt(dst), Math.min(src.size, dst.size));
+  }
+
+  copyStrided(src: Storage, srcOffset: number, srcStrides: readonly number[], dst: Storage, dstOffset: number, dstStrides: readonly number[], shape: readonly number[]): void {
+    if (src.dtype !== dst.dtype) throw new Error(`cuda backend: copyStrided from ${src.dtype} to ${dst.dtype}`);
+    this.addon.copyStrided(h(src), srcOffset, srcStrides, h(dst), dstOffset, dstStrides, shape, ELEM_BYTES[src.dtype]);
+  }
+
+  // ---- elementwise ----
+  unary(op: UnaryOp, x: Storage, out: Storage, n: number, p: UnaryParams = {}): void {
+    const [alpha, min, max, exponent] = unaryArgs(op, p);
+    this.addon.unary(UNARY_CODES[op], h(x), dt(x), h(out), dt(out), n, alpha, min, max, exponent);
+  }
+
+  unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, n: number, p: UnaryParams = {}): void {
+    float32("unaryGrad", x, y, gy, gx);
+    const [alpha, min, max, exponent] = unaryArgs(op, p);
+    this.addon.unaryGrad(UNARY_CODES[op], h(x), h(y), h(gy), h(gx), n, alpha, min, max, exponent);
+  }
+
+  binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void {
+    this.addon.binary(BINARY_CODES[op], h(a), dt(a), aStrides, h(b), dt(b), bStrides, h(out), dt(out), shape);
+  }
+
+  binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, n: number, reversed: boolean): void {
+    this.addon.binaryScalar(BINARY_CODES[op], h(a), dt(a), s, h(out), dt(out), n, reversed);
+  }
+
+  where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void {
+    if (a.dtype !== out.dtype || b.dtype !== out.dtype) throw new Error(`cuda backend: where needs a, b and out of one dtype, got ${a.dtype}, ${b.dtype}, ${out.dtype}`);
+    this.addon.where(h(cond), dt(cond), cStrides, h(a), aStrides, h(b), bStrides, h(out), ELEM_BYTES[out.dtype], shape);
+  }
+
+  // ---- reductions ----
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    this.addon.reduce(REDUCE_CODES[op], h(x), dt(x), h(out), dt(out), outer, r, inner);
+  }
+
+  argReduce(op: "argmax" | "argmin", x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    if (out.dtype !== "int32") throw new Error(`cuda backend: argReduce writes int32, got ${out.dtype}`);
+    this.addon.argReduce(op === "argmax", h(x), dt(x), h(out), outer, r, inner);
+  }
+
+  cumsum(x: Storage, out: Storage, outer: number, r: number, inner: number, reverse: boolean): void {
+    this.addon.cumsum(h(x), dt(x), h(out), dt(out), outer, r, inner, reverse);
+  }
+
+  sort(): void {
+    notYet("sort");
+  }
+
+  // ---- linear algebra ----
+  matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
+    float32("matmul", a, b, out);
+    this.addon.gemm(h(a), h(b), h(out), 0, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.accumulate === true);
+  }
+
+  // ---- indexing ----
+  gather(x: Storage, index: Storage, out: Storage, outer: number, rx: number, ri: number, inner: number): void {
+    this.addon.gather(h(x), ELEM_BYTES[x.dtype], h(index), h(out), outer, rx, ri, inner);
+  }
+
+  scatterAdd(src: Storage, index: Storage, out: Storage, outer: number, rOut: number, ri: number, inner: number): void {
+    this.addon.scatterAdd(h(src), dt(src), h(index), h(out), outer, rOut, ri, inner);
+  }
+
+  indexSelect(x: Storage, index: Storage, out: Storage, outer: number, rx: number, nIdx: number, inner: number): void {
+    this.addon.indexSelect(h(x), ELEM_BYTES[x.dtype], h(index), h(out), outer, rx, nIdx, inner);
+  }
+
+  indexAdd(src: Storage, index: Storage, out: Storage, outer: number, rOut: number, nIdx: number, inner: number): void {
+    this.addon.indexAdd(h(src), dt(src), h(index), h(out), outer, rOut, nIdx, inner);
+  }
+
+  // ---- neural-network kernels ----
+  softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void {
+    float32("softmax", x, out);
+    this.addon.softmax(h(x), h(out), rows, cols, log);
+  }
+
+  softmaxGrad(y: Storage, gy: Storage, gx: Storage, rows: number, cols: number, log: boolean): void {
+    float32("softmaxGrad", y, gy, gx);
+    this.addon.softmaxGrad(h(y), h(gy), h(gx), rows, cols, log);
+  }
+
+  layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
+    this.addon.layerNorm(h(x), hn(weight), hn(bias), h(out), h(mean), h(rstd), rows, cols, eps);
+  }
+
+  layerNormGrad(x: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gy: Storage, gx: Storage, gw: Storage | null, gb: Storage | null, rows: number, cols: number): void {
+    this.addon.layerNormGrad(h(x), hn(weight), h(mean), h(rstd), h(gy), h(gx), hn(gw), hn(gb), rows, cols);
+  }
+
+  im2col(x: Storage, cols: Storage, p: ConvGeometry): void {
+    this.addon.im2col(h(x), h(cols), conv(p));
+  }
+
+  col2im(cols: Storage, x: Storage, p: ConvGeometry): void {
+    this.addon.col2im(h(cols), h(x), conv(p));
+  }
+
+  maxPool2d(x: Storage, out: Storage, argmax: Storage, p: PoolGeometry): void {
+    this.addon.maxPool2d(h(x), h(out), h(argmax), pool(p));
+  }
+
+  maxPool2dGrad(gy: Storage, argmax: Storage, gx: Storage, p: PoolGeometry): void {
+    this.addon.maxPool2dGrad(h(gy), h(argmax), h(gx), pool(p));
+  }
+
+  avgPool2d(x: Storage, out: Storage, p: PoolGeometry): void {
+    this.addon.avgPool2d(h(x), h(out), pool(p));
+  }
+
+  avgPool2dGrad(gy: Storage, gx: Storage, p: PoolGeometry): void {
+    this.addon.avgPool2dGrad(h(gy), h(gx), pool(p));
+  }
+
+  adaptiveAvgPool2d(x: Storage, out: Storage, planes: number, hh: number, w: number, oh: number, ow: number): void {
+    this.addon.adaptiveAvgPool2d(h(x), h(out), planes, hh, w, oh, ow);
+  }
+
+  adaptiveAvgPool2dGrad(gy: Storage, gx: Storage, planes: number, hh: number, w: number, oh: number, ow: number): void {
+    this.addon.adaptiveAvgPool2dGrad(h(gy), h(gx), planes, hh, w, oh, ow);
+  }
+
+  // ---- fused fast paths ----
+  adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, n: number, p: AdamParams): void {
+    float32("adamStep", param, grad, m, v);
+    this.addon.adamStep(h(param), h(grad), h(m), h(v), n, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupled, p.step);
+  }
+}
+
+function unaryArgs(op: UnaryOp, p: UnaryParams): [number, number, number, number] {
+  const alpha = p.alpha ?? (op === "leakyRelu" ? 0.01 : 1);
+  return [alpha, p.min ?? -Infinity, p.max ?? Infinity, p.exponent ?? 1];
+}

@@ -1,0 +1,528 @@
+// The cuda backend against the js reference, kernel by kernel, plus a small MLP through the op layer.
+// Without a built addon or a GPU (CI) every GPU test is skipped, printing why.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { JsBackend, linear, mean, noGrad, registerBackend, relu, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
+import type { ConvGeometry, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
+import { loadCudaBackend } from "../../src/backends/cuda/load.js";
+import { toDevice } from "../../src/tensor/ops/device.js";
+
+const loaded = loadCudaBackend();
+const cuda = loaded.backend;
+const skip: string | false = cuda ? false : `cuda backend unavailable: ${loaded.reason}`;
+if (cuda) registerBackend(cuda);
+else console.log(`# cuda tests skipped: ${loaded.reason}`);
+const js = new JsBackend();
+
+test("loadCudaBackend never throws and explains itself", () => {
+  const r = loadCudaBackend();
+  if (r.backend) {
+    assert.equal(r.backend.device, "cuda");
+    assert.equal(r.backend.name, "cuda");
+  } else assert.ok(r.reason.length > 0);
+});
+
+// ---------- helpers ----------
+let seed = 12345;
+function rnd(): number {
+  // mulberry32
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+function uniform(n: number, lo = -3, hi = 3): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rnd();
+  return a;
+}
+function ints(n: number, lo: number, hi: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + Math.floor((hi - lo) * rnd());
+  return a;
+}
+function bools(n: number): Uint8Array {
+  const a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = rnd() < 0.5 ? 1 : 0;
+  return a;
+}
+function contiguous(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+function bstrides(from: readonly number[], to: readonly number[]): number[] {
+  const c = contiguous(from);
+  const lead = to.length - from.length;
+  return to.map((_, i) => (i < lead || from[i - lead] === 1 ? 0 : c[i - lead]));
+}
+const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+
+interface Tol {
+  rtol: number;
+  atol: number;
+}
+const F32: Tol = { rtol: 2e-5, atol: 2e-6 };
+const EXACT: Tol = { rtol: 0, atol: 0 };
+
+function assertClose(what: string, got: TypedArray, want: TypedArray, tol: Tol): void {
+  assert.equal(got.length, want.length, `${what}: length ${got.length} != ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i], w = want[i];
+    if (Number.isNaN(w) && Number.isNaN(g)) continue;
+    if (g === w) continue;
+    if (!(Math.abs(g - w) <= tol.atol + tol.rtol * Math.abs(w))) {
+      assert.fail(`${what}: element ${i}: cuda ${g} vs js ${w} (rtol ${tol.rtol}, atol ${tol.atol})`);
+    }
+  }
+}
+
+function relErr(got: TypedArray, want: TypedArray): number {
+  let num = 0, den = 0;
+  for (let i = 0; i < want.length; i++) {
+    num += (got[i] - want[i]) ** 2;
+    den += want[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}
+
+type Arg = { data: TypedArray; dtype: DType };
+const f = (data: Float32Array): Arg => ({ data, dtype: "float32" });
+const i32 = (data: Int32Array): Arg => ({ data, dtype: "int32" });
+const b8 = (data: Uint8Array): Arg => ({ data, dtype: "bool" });
+/** An output: poisoned (NaN / sentinel) so that an element the kernel skips shows up, or given initial contents. */
+function out(dtype: DType, size: number, init?: TypedArray): Arg {
+  if (init) return { data: init, dtype };
+  const data = dtype === "float32" ? new Float32Array(size).fill(NaN) : dtype === "int32" ? new Int32Array(size).fill(-123456) : new Uint8Array(size).fill(7);
+  return { data, dtype };
+}
+
+/** Runs fn on both backends over the same uploaded args; returns every arg's final contents [cuda, js]. */
+function runBoth(args: Arg[], fn: (b: Backend, s: Storage[]) => void): [TypedArray[], TypedArray[]] {
+  const results: TypedArray[][] = [];
+  for (const b of [cuda as Backend, js]) {
+    const s = args.map((a) => b.upload(a.data, a.dtype));
+    fn(b, s);
+    results.push(s.map((x) => b.download(x)));
+    for (const x of s) b.release(x);
+  }
+  return [results[0], results[1]];
+}
+
+/** Compares the args at `outs` (indices) between cuda and js. */
+function check(what: string, args: Arg[], outs: number[], fn: (b: Backend, s: Storage[]) => void, tol: Tol = F32): void {
+  const [c, j] = runBoth(args, fn);
+  for (const k of outs) assertClose(`${what} (arg ${k})`, c[k], j[k], tol);
+}
+
+const UNARY: UnaryOp[] = ["neg", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square", "reciprocal", "sin", "cos", "tanh", "sigmoid", "relu", "leakyRelu", "elu", "gelu", "geluTanh", "silu", "softplus", "erf", "floor", "ceil", "round", "trunc", "clamp", "powScalar", "logicalNot", "isnan", "isinf"];
+const BINARY: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder", "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"];
+const CMP = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
+const UNARY_BOOL = new Set<UnaryOp>(["logicalNot", "isnan", "isinf"]);
+const PARAMS = { alpha: 0.2, min: -1, max: 0.5, exponent: 2.5 };
+
+function specialFloats(n: number): Float32Array {
+  const a = uniform(n);
+  const sp = [0, -0, 0.5, 1.5, 2.5, -2.5, NaN, Infinity, -Infinity, 1, -1, 25, -25];
+  for (let i = 0; i < sp.length && i < n; i++) a[i * 3] = sp[i];
+  return a;
+}
+
+// ---------- memory ----------
+test("cuda: upload, download, alloc zero and fill", { skip }, () => {
+  const b = cuda as Backend;
+  for (const a of [f(uniform(1000)), i32(ints(1000, -1e9, 1e9)), b8(bools(1000))]) {
+    const s = b.upload(a.data, a.dtype);
+    assert.deepEqual(b.download(s), a.data);
+    b.release(s);
+  }
+  const z = b.alloc("float32", 777);
+  assert.ok(b.download(z).every((v) => v === 0));
+  b.fill(z, 2.5);
+  assert.ok(b.download(z).every((v) => v === 2.5));
+  b.release(z);
+  const zi = b.alloc("int32", 5);
+  b.fill(zi, -2.7);
+  assert.deepEqual([...b.download(zi)], [-2, -2, -2, -2, -2]);
+  b.release(zi);
+  const zb = b.alloc("bool", 3);
+  b.fill(zb, 5);
+  assert.deepEqual([...b.download(zb)], [1, 1, 1]);
+  b.release(zb);
+  // a float array uploaded as int32 converts like the js backend
+  const conv = b.upload(new Float32Array([1.7, -1.7, 3]), "int32");
+  assert.deepEqual([...b.download(conv)], [1, -1, 3]);
+  b.release(conv);
+  // empty storages are fine
+  const e = b.alloc("float32", 0);
+  assert.equal(b.download(e).length, 0);
+  b.release(e);
+});
+
+test("cuda: cast between every dtype pair", { skip }, () => {
+  const srcs: Arg[] = [f(specialFloats(300)), i32(ints(300, -5, 5)), b8(bools(300))];
+  for (const s of srcs) {
+    for (const d of ["float32", "int32", "bool"] as DType[]) {
+      check(`cast ${s.dtype}→${d}`, [s, out(d, 300)], [1], (b, [x, o]) => b.cast(x, o), EXACT);
+    }
+  }
+});
+
+test("cuda: copyStrided (transpose, broadcast, offsets, bool)", { skip }, () => {
+  const shape = [3, 4, 5];
+  const src = f(uniform(60));
+  // transpose dims 0 and 2 of the source while writing contiguous
+  check("transpose", [src, out("float32", 60)], [1], (b, [x, o]) => b.copyStrided(x, 0, [1, 5, 20], o, 0, contiguous(shape), shape), EXACT);
+  // broadcast a row into a bigger buffer at an offset
+  check("broadcast", [f(uniform(5)), out("float32", 100, uniform(100))], [1], (b, [x, o]) => b.copyStrided(x, 0, [0, 0, 1], o, 7, [20, 5, 1], shape), EXACT);
+  check("src offset", [f(uniform(80)), out("float32", 60)], [1], (b, [x, o]) => b.copyStrided(x, 13, contiguous(shape), o, 0, contiguous(shape), shape), EXACT);
+  check("bool", [b8(bools(60)), out("bool", 60)], [1], (b, [x, o]) => b.copyStrided(x, 0, [1, 5, 20], o, 0, contiguous(shape), shape), EXACT);
+  check("rank 0", [f(uniform(3)), out("float32", 2)], [1], (b, [x, o]) => b.copyStrided(x, 2, [], o, 1, [], []), { rtol: 0, atol: 0 });
+});
+
+// ---------- elementwise ----------
+test("cuda: unary, every op (float32)", { skip }, () => {
+  const n = 4099;
+  for (const op of UNARY) {
+    const odt: DType = UNARY_BOOL.has(op) ? "bool" : "float32";
+    check(`unary ${op}`, [f(specialFloats(n)), out(odt, n)], [1], (b, [x, o]) => b.unary(op, x, o, n, PARAMS), { rtol: 1e-5, atol: 1e-6 });
+  }
+});
+
+test("cuda: unary on int32 and bool inputs", { skip }, () => {
+  const n = 513;
+  for (const op of ["neg", "abs", "sign", "square", "clamp"] as UnaryOp[]) {
+    check(`unary ${op} int32`, [i32(ints(n, -50, 50)), out("int32", n)], [1], (b, [x, o]) => b.unary(op, x, o, n, { min: -3, max: 7 }), EXACT);
+  }
+  check("logicalNot int32", [i32(ints(n, -2, 2)), out("bool", n)], [1], (b, [x, o]) => b.unary("logicalNot", x, o, n), EXACT);
+  check("logicalNot bool", [b8(bools(n)), out("bool", n)], [1], (b, [x, o]) => b.unary("logicalNot", x, o, n), EXACT);
+});
+
+test("cuda: unaryGrad, every op", { skip }, () => {
+  const n = 2053;
+  const positive = new Set<UnaryOp>(["log", "log1p", "sqrt", "rsqrt", "reciprocal", "powScalar"]);
+  for (const op of UNARY) {
+    if (UNARY_BOOL.has(op)) continue;
+    const x = positive.has(op) ? uniform(n, 0.1, 3) : uniform(n);
+    const ys = js.upload(new Float32Array(n), "float32");
+    js.unary(op, js.upload(x, "float32"), ys, n, PARAMS);
+    const yv = js.download(ys) as Float32Array;
+    check(`unaryGrad ${op}`, [f(x), f(yv), f(uniform(n)), out("float32", n)], [3], (b, [xs, yy, g, gx]) => b.unaryGrad(op, xs, yy, g, gx, n, PARAMS), { rtol: 2e-5, atol: 2e-6 });
+  }
+});
+
+test("cuda: binary, every op, contiguous and broadcast (float32)", { skip }, () => {
+  const cases: [number[], number[]][] = [
+    [[6, 7], [6, 7]],
+    [[4, 1, 5], [3, 1]],
+    [[3, 4], [1]],
+    [[2, 3, 4, 5], [3, 1, 5]],
+    [[1], [5, 2]],
+  ];
+  for (const op of BINARY) {
+    for (const [sa, sb] of cases) {
+      const shape = sa.length >= sb.length ? [...sa] : [...sb];
+      const lead = Math.abs(sa.length - sb.length);
+      const A = sa.length >= sb.length ? sa : sb;
+      const B = sa.length >= sb.length ? sb : sa;
+      for (let i = 0; i < B.length; i++) shape[lead + i] = Math.max(A[lead + i], B[i]);
+      const n = numel(shape);
+      const odt: DType = CMP.has(op) ? "bool" : "float32";
+      const av = specialFloats(numel(sa));
+      const bv = uniform(numel(sb));
+      if (op === "eq" || op === "ne" || op === "le") for (let i = 0; i < bv.length; i += 2) bv[i] = av[i % av.length];
+      check(`binary ${op} ${JSON.stringify(sa)}⊙${JSON.stringify(sb)}`, [f(av), f(bv), out(odt, n)], [2],
+        (b, [x, y, o]) => b.binary(op, x, bstrides(sa, shape), y, bstrides(sb, shape), o, shape), { rtol: 1e-5, atol: 1e-6 });
+    }
+  }
+});
+
+test("cuda: binary on int32, bool and mixed dtypes", { skip }, () => {
+  const shape = [5, 6];
+  const n = 30;
+  const s = contiguous(shape);
+  for (const op of ["add", "sub", "mul", "div", "remainder", "maximum", "minimum", "pow"] as BinaryOp[]) {
+    const bv = ints(n, -4, 5);
+    if (op === "remainder") for (let i = 0; i < n; i++) if (bv[i] === 0) bv[i] = 3;
+    if (op === "pow") for (let i = 0; i < n; i++) bv[i] = Math.abs(bv[i]) % 4;
+    check(`binary ${op} int32`, [i32(ints(n, -20, 20)), i32(bv), out("int32", n)], [2], (b, [x, y, o]) => b.binary(op, x, s, y, s, o, shape), EXACT);
+  }
+  for (const op of CMP) {
+    check(`binary ${op} int32`, [i32(ints(n, -2, 2)), i32(ints(n, -2, 2)), out("bool", n)], [2], (b, [x, y, o]) => b.binary(op, x, s, y, s, o, shape), EXACT);
+    check(`binary ${op} bool`, [b8(bools(n)), b8(bools(n)), out("bool", n)], [2], (b, [x, y, o]) => b.binary(op, x, s, y, s, o, shape), EXACT);
+    check(`binary ${op} float32⊙int32`, [f(uniform(n, -2, 2).map(Math.round)), i32(ints(n, -2, 2)), out("bool", n)], [2], (b, [x, y, o]) => b.binary(op, x, s, y, s, o, shape), EXACT);
+  }
+});
+
+test("cuda: binaryScalar, every op, both orders", { skip }, () => {
+  const n = 1001;
+  for (const op of BINARY) {
+    for (const sc of [0.3, 2, -1.5]) {
+      for (const reversed of [false, true]) {
+        const odt: DType = CMP.has(op) ? "bool" : "float32";
+        const x = specialFloats(n);
+        x[5] = sc;
+        check(`binaryScalar ${op} ${sc} ${reversed}`, [f(x), out(odt, n)], [1], (b, [a, o]) => b.binaryScalar(op, a, sc, o, n, reversed), { rtol: 1e-5, atol: 1e-6 });
+      }
+    }
+  }
+  for (const op of ["add", "mul", "sub", "maximum", "remainder"] as BinaryOp[]) {
+    check(`binaryScalar ${op} int32`, [i32(ints(n, -50, 50)), out("int32", n)], [1], (b, [a, o]) => b.binaryScalar(op, a, 3, o, n, false), EXACT);
+  }
+  check("binaryScalar gt bool", [b8(bools(n)), out("bool", n)], [1], (b, [a, o]) => b.binaryScalar("gt", a, 0, o, n, false), EXACT);
+});
+
+test("cuda: where with broadcasting", { skip }, () => {
+  const shape = [4, 3, 5];
+  const n = numel(shape);
+  check("where f32", [b8(bools(15)), f(uniform(20)), f(uniform(1)), out("float32", n)], [3],
+    (b, [c, x, y, o]) => b.where(c, bstrides([3, 5], shape), x, bstrides([4, 1, 5], shape), y, bstrides([1], shape), o, shape), EXACT);
+  check("where int32, float cond", [f(specialFloats(n)), i32(ints(n, -9, 9)), i32(ints(n, -9, 9)), out("int32", n)], [3],
+    (b, [c, x, y, o]) => b.where(c, contiguous(shape), x, contiguous(shape), y, contiguous(shape), o, shape), EXACT);
+});
+
+// ---------- reductions ----------
+test("cuda: reduce sum/prod/max/min over many layouts", { skip }, () => {
+  const layouts: [number, number, number][] = [[3, 7, 1], [5, 300, 1], [2, 1000, 33], [1, 300000, 1], [4, 70000, 1], [7, 3, 40], [1, 5, 1], [3, 600, 2]];
+  for (const op of ["sum", "prod", "max", "min"] as ReduceOp[]) {
+    for (const [outer, r, inner] of layouts) {
+      const n = outer * r * inner;
+      const x = op === "prod" ? uniform(n, 0.999, 1.001) : uniform(n);
+      if (op === "max" && r > 5) x[Math.floor(n / 2)] = NaN;
+      check(`reduce ${op} [${outer},${r},${inner}]`, [f(x), out("float32", outer * inner)], [1], (b, [xs, o]) => b.reduce(op, xs, o, outer, r, inner), { rtol: 2e-5, atol: 2e-4 });
+    }
+  }
+  check("reduce sum int32", [i32(ints(2 * 500 * 3, -1000, 1000)), out("int32", 6)], [1], (b, [x, o]) => b.reduce("sum", x, o, 2, 500, 3), EXACT);
+  check("reduce max int32", [i32(ints(4 * 100, -1000, 1000)), out("int32", 4)], [1], (b, [x, o]) => b.reduce("max", x, o, 4, 100, 1), EXACT);
+  check("reduce sum bool→int32", [b8(bools(3 * 100000)), out("int32", 3)], [1], (b, [x, o]) => b.reduce("sum", x, o, 3, 100000, 1), EXACT);
+});
+
+test("cuda: argmax/argmin with ties and NaN", { skip }, () => {
+  const layouts: [number, number, number][] = [[3, 7, 1], [6, 500, 1], [2, 100, 9], [1, 100000, 1]];
+  for (const op of ["argmax", "argmin"] as const) {
+    for (const [outer, r, inner] of layouts) {
+      const n = outer * r * inner;
+      const x = Float32Array.from(ints(n, -5, 5));
+      if (outer > 1) x[r * inner + 3] = NaN; // second slice has a NaN
+      check(`${op} [${outer},${r},${inner}]`, [f(x), out("int32", outer * inner)], [1], (b, [xs, o]) => b.argReduce(op, xs, o, outer, r, inner), EXACT);
+    }
+  }
+  check("argmax int32", [i32(ints(4 * 300, 0, 10)), out("int32", 4)], [1], (b, [x, o]) => b.argReduce("argmax", x, o, 4, 300, 1), EXACT);
+});
+
+test("cuda: cumsum forward and reverse", { skip }, () => {
+  for (const [outer, r, inner] of [[3, 50, 1], [2, 20, 7]] as [number, number, number][]) {
+    for (const rev of [false, true]) {
+      const n = outer * r * inner;
+      check(`cumsum ${rev}`, [f(uniform(n)), out("float32", n)], [1], (b, [x, o]) => b.cumsum(x, o, outer, r, inner, rev), { rtol: 1e-5, atol: 1e-5 });
+      check(`cumsum int32 ${rev}`, [i32(ints(n, -9, 9)), out("int32", n)], [1], (b, [x, o]) => b.cumsum(x, o, outer, r, inner, rev), EXACT);
+    }
+  }
+});
+
+test("cuda: sort says it is not implemented yet", { skip }, () => {
+  const b = cuda as Backend;
+  const x = b.upload(uniform(4), "float32");
+  assert.throws(() => b.sort(x, x, x, 1, 4, 1, false), /cuda backend: sort not implemented yet/);
+  b.release(x);
+});
+
+// ---------- matmul ----------
+test("cuda: matmul (TF32 and full float32), transposes, batch stride 0, accumulate", { skip }, () => {
+  const c = cuda as NonNullable<typeof cuda>;
+  for (const tf32 of [true, false]) {
+    c.setTf32(tf32);
+    const limit = tf32 ? 1e-2 : 1e-5;
+    for (const [batch, m, n, k] of [[1, 33, 47, 65], [3, 16, 8, 128], [1, 1, 300, 20], [2, 64, 64, 1], [1, 128, 96, 512]]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (const [sa0, sb0] of [[false, false], [true, false], [false, true]]) {
+            for (const accumulate of [false, true]) {
+              const strideA = sa0 ? 0 : m * k;
+              const strideB = sb0 ? 0 : k * n;
+              const A = uniform(sa0 ? m * k : batch * m * k, -1, 1);
+              const B = uniform(sb0 ? k * n : batch * k * n, -1, 1);
+              const C = uniform(batch * m * n, -1, 1);
+              const p = { batch, m, n, k, transA, transB, strideA, strideB, accumulate };
+              const [cu, jr] = runBoth([f(A), f(B), f(C)], (b, [a, bb, cc]) => b.matmul(a, bb, cc, p));
+              const e = relErr(cu[2], jr[2]);
+              assert.ok(e < limit, `matmul ${JSON.stringify(p)} tf32=${tf32}: relative error ${e} >= ${limit}`);
+            }
+          }
+        }
+      }
+    }
+  }
+  c.setTf32(true);
+});
+
+// ---------- indexing ----------
+test("cuda: gather, scatterAdd, indexSelect, indexAdd", { skip }, () => {
+  const [outer, rx, ri, inner] = [3, 7, 5, 4];
+  const idx = ints(outer * ri * inner, 0, rx);
+  check("gather f32", [f(uniform(outer * rx * inner)), i32(idx), out("float32", outer * ri * inner)], [2], (b, [x, i, o]) => b.gather(x, i, o, outer, rx, ri, inner), EXACT);
+  check("gather bool", [b8(bools(outer * rx * inner)), i32(idx), out("bool", outer * ri * inner)], [2], (b, [x, i, o]) => b.gather(x, i, o, outer, rx, ri, inner), EXACT);
+  check("scatterAdd", [f(uniform(outer * ri * inner)), i32(idx), out("float32", 0, uniform(outer * rx * inner))], [2], (b, [s, i, o]) => b.scatterAdd(s, i, o, outer, rx, ri, inner), F32);
+  const sel = ints(9, 0, rx);
+  sel[3] = sel[0];
+  check("indexSelect", [f(uniform(outer * rx * inner)), i32(sel), out("float32", outer * 9 * inner)], [2], (b, [x, i, o]) => b.indexSelect(x, i, o, outer, rx, 9, inner), EXACT);
+  check("indexSelect int32", [i32(ints(outer * rx * inner, -9, 9)), i32(sel), out("int32", outer * 9 * inner)], [2], (b, [x, i, o]) => b.indexSelect(x, i, o, outer, rx, 9, inner), EXACT);
+  check("indexAdd (duplicates)", [f(uniform(outer * 9 * inner)), i32(sel), out("float32", 0, uniform(outer * rx * inner))], [2], (b, [s, i, o]) => b.indexAdd(s, i, o, outer, rx, 9, inner), F32);
+  // an embedding-sized lookup
+  const vocab = 1000, dim = 64, tokens = 512;
+  const tok = ints(tokens, 0, vocab);
+  check("embedding lookup", [f(uniform(vocab * dim)), i32(tok), out("float32", tokens * dim)], [2], (b, [x, i, o]) => b.indexSelect(x, i, o, 1, vocab, tokens, dim), EXACT);
+  check("embedding grad", [f(uniform(tokens * dim)), i32(tok), out("float32", 0, new Float32Array(vocab * dim))], [2], (b, [s, i, o]) => b.indexAdd(s, i, o, 1, vocab, tokens, dim), { rtol: 1e-5, atol: 1e-5 });
+});
+
+// ---------- nn kernels ----------
+test("cuda: softmax and log-softmax, forward and backward", { skip }, () => {
+  for (const [rows, cols] of [[37, 10], [5, 1000], [4, 3000], [3, 20000], [2, 1]]) {
+    for (const log of [false, true]) {
+      const x = uniform(rows * cols, -5, 5);
+      if (rows > 2) for (let j = 0; j < cols; j++) x[cols + j] = -Infinity; // a fully masked row
+      const [cu, jr] = runBoth([f(x), out("float32", rows * cols)], (b, [xs, o]) => b.softmax(xs, o, rows, cols, log));
+      assertClose(`softmax ${rows}x${cols} log=${log}`, cu[1], jr[1], { rtol: 1e-5, atol: 1e-6 });
+      const y = jr[1] as Float32Array;
+      check(`softmaxGrad ${rows}x${cols} log=${log}`, [f(y), f(uniform(rows * cols)), out("float32", rows * cols)], [2], (b, [ys, g, gx]) => b.softmaxGrad(ys, g, gx, rows, cols, log), { rtol: 1e-4, atol: 1e-5 });
+    }
+  }
+});
+
+test("cuda: layerNorm forward and backward, with and without affine", { skip }, () => {
+  for (const [rows, cols] of [[33, 64], [7, 2048], [3, 5000]]) {
+    for (const affine of [true, false]) {
+      const x = uniform(rows * cols, -2, 4);
+      const w = uniform(cols);
+      const bias = uniform(cols);
+      const args = [f(x), f(w), f(bias), out("float32", rows * cols), out("float32", rows), out("float32", rows)];
+      const [cu, jr] = runBoth(args, (b, [xs, ws, bs, o, mu, rs]) => b.layerNorm(xs, affine ? ws : null, affine ? bs : null, o, mu, rs, rows, cols, 1e-5));
+      for (const k of [3, 4, 5]) assertClose(`layerNorm ${rows}x${cols} affine=${affine} (arg ${k})`, cu[k], jr[k], { rtol: 1e-4, atol: 1e-5 });
+      const gargs = [f(x), f(w), f(jr[4] as Float32Array), f(jr[5] as Float32Array), f(uniform(rows * cols)), out("float32", rows * cols), out("float32", 0, uniform(cols)), out("float32", 0, uniform(cols))];
+      check(`layerNormGrad ${rows}x${cols} affine=${affine}`, gargs, [5, 6, 7],
+        (b, [xs, ws, mu, rs, g, gx, gw, gb]) => b.layerNormGrad(xs, affine ? ws : null, mu, rs, g, gx, affine ? gw : null, affine ? gb : null, rows, cols), { rtol: 1e-4, atol: 1e-4 });
+    }
+  }
+});
+
+test("cuda: im2col and col2im", { skip }, () => {
+  const geoms: ConvGeometry[] = [
+    { n: 2, c: 3, h: 9, w: 8, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1, oh: 9, ow: 8 },
+    { n: 1, c: 2, h: 11, w: 10, kh: 3, kw: 2, strideH: 2, strideW: 3, padH: 2, padW: 1, dilationH: 2, dilationW: 1, oh: 6, ow: 4 },
+  ];
+  for (const g of geoms) {
+    const xs = g.n * g.c * g.h * g.w;
+    const cs = g.n * g.c * g.kh * g.kw * g.oh * g.ow;
+    check("im2col", [f(uniform(xs)), out("float32", cs)], [1], (b, [x, c]) => b.im2col(x, c, g), EXACT);
+    check("col2im", [f(uniform(cs)), out("float32", 0, new Float32Array(xs))], [1], (b, [c, x]) => b.col2im(c, x, g), { rtol: 1e-5, atol: 1e-5 });
+  }
+});
+
+test("cuda: max, average and adaptive pooling with gradients", { skip }, () => {
+  const geoms: PoolGeometry[] = [
+    { planes: 6, h: 8, w: 9, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1, oh: 4, ow: 4, countIncludePad: true },
+    { planes: 3, h: 7, w: 7, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, oh: 4, ow: 4, countIncludePad: false },
+    { planes: 3, h: 7, w: 7, kh: 3, kw: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1, oh: 4, ow: 4, countIncludePad: true },
+  ];
+  for (const g of geoms) {
+    const xs = g.planes * g.h * g.w;
+    const os = g.planes * g.oh * g.ow;
+    const x = uniform(xs);
+    check("maxPool2d", [f(x), out("float32", os), out("int32", os)], [1, 2], (b, [xx, o, a]) => b.maxPool2d(xx, o, a, g), EXACT);
+    const am = new Int32Array(os);
+    const jo = js.alloc("float32", os);
+    const ja = js.alloc("int32", os);
+    js.maxPool2d(js.upload(x, "float32"), jo, ja, g);
+    am.set(js.download(ja));
+    check("maxPool2dGrad", [f(uniform(os)), i32(am), out("float32", 0, new Float32Array(xs))], [2], (b, [gy, a, gx]) => b.maxPool2dGrad(gy, a, gx, g), { rtol: 1e-5, atol: 1e-6 });
+    check("avgPool2d", [f(x), out("float32", os)], [1], (b, [xx, o]) => b.avgPool2d(xx, o, g), F32);
+    check("avgPool2dGrad", [f(uniform(os)), out("float32", 0, new Float32Array(xs))], [1], (b, [gy, gx]) => b.avgPool2dGrad(gy, gx, g), F32);
+  }
+  const [planes, h, w, oh, ow] = [5, 10, 7, 3, 4];
+  check("adaptiveAvgPool2d", [f(uniform(planes * h * w)), out("float32", planes * oh * ow)], [1], (b, [x, o]) => b.adaptiveAvgPool2d(x, o, planes, h, w, oh, ow), F32);
+  check("adaptiveAvgPool2dGrad", [f(uniform(planes * oh * ow)), out("float32", 0, new Float32Array(planes * h * w))], [1], (b, [gy, gx]) => b.adaptiveAvgPool2dGrad(gy, gx, planes, h, w, oh, ow), F32);
+});
+
+test("cuda: adamStep (Adam and AdamW)", { skip }, () => {
+  const n = 10007;
+  for (const decoupled of [false, true]) {
+    for (const weightDecay of [0, 0.01]) {
+      const p = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step: 3 };
+      check(`adam decoupled=${decoupled} wd=${weightDecay}`, [f(uniform(n)), f(uniform(n)), f(uniform(n, -0.1, 0.1)), f(uniform(n, 0, 0.1))], [0, 2, 3],
+        (b, [pp, g, m, v]) => b.adamStep(pp, g, m, v, n, p), { rtol: 1e-5, atol: 1e-6 });
+    }
+  }
+});
+
+test("cuda: the allocator reuses freed blocks", { skip }, () => {
+  const c = cuda as NonNullable<typeof cuda>;
+  const warm = c.alloc("float32", 12345);
+  c.release(warm);
+  const before = c.memoryStats().deviceMallocs;
+  for (let i = 0; i < 100; i++) c.release(c.alloc("float32", 12345));
+  assert.equal(c.memoryStats().deviceMallocs, before);
+  // a released handle is refused rather than reused
+  const s = c.alloc("float32", 4);
+  c.release(s);
+  assert.throws(() => c.download(s), /used after release/);
+});
+
+// ---------- through the op layer ----------
+function close(what: string, got: Tensor, want: Tensor, tol: number): void {
+  assert.deepEqual(got.shape, want.shape, `${what}: shape`);
+  const e = relErr(got.dataSync(), want.dataSync());
+  assert.ok(e < tol, `${what}: relative error ${e} >= ${tol}`);
+}
+
+test("cuda: a small MLP forward and backward matches cpu", { skip }, () => {
+  const rows = 64, inF = 32, hid = 48, outF = 10;
+  const mk = (shape: number[], scale: number): Tensor => tensor(uniform(numel(shape), -scale, scale), { shape });
+  const x = mk([rows, inF], 1);
+  const y = mk([rows, outF], 1);
+  const cpuParams = [mk([hid, inF], 0.3), mk([hid], 0.1), mk([outF, hid], 0.3), mk([outF], 0.1)];
+  for (const p of cpuParams) p.requiresGrad_();
+  const gpuParams = cpuParams.map((p) => noGrad(() => toDevice(p, "cuda")).detach().requiresGrad_());
+  for (const p of gpuParams) assert.equal(p.device, "cuda");
+  const xc = x.requiresGrad_();
+  const forward = (xin: Tensor, yt: Tensor, [w1, b1, w2, b2]: Tensor[]): Tensor => {
+    const h = relu(linear(xin, w1, b1));
+    const o = linear(tanh(h), w2, b2);
+    return mean(square(sub(o, yt)));
+  };
+  const lossCpu = forward(xc, y, cpuParams);
+  lossCpu.backward();
+  const xGradCpu = xc.grad as Tensor;
+  xc.grad = null;
+  // the gpu run starts from the cpu x, so the gradient flows back through toDevice to the host
+  const lossGpu = forward(toDevice(xc, "cuda"), toDevice(y, "cuda"), gpuParams);
+  assert.equal(lossGpu.device, "cuda");
+  lossGpu.backward();
+  close("loss", lossGpu, lossCpu, 1e-2);
+  for (let i = 0; i < cpuParams.length; i++) {
+    const g = gpuParams[i].grad as Tensor;
+    assert.equal(g.device, "cuda");
+    close(`param ${i} grad`, g, cpuParams[i].grad as Tensor, 1e-2);
+  }
+  const xg = xc.grad as Tensor | null;
+  assert.ok(xg, "x.grad reached the host through toDevice");
+  assert.equal(xg.device, "cpu");
+  close("x grad", xg, xGradCpu, 1e-2);
+});
+
+test("cuda: toDevice round trip keeps values and dtypes", { skip }, () => {
+  for (const t of [tensor([[1.5, -2], [3, 4]]), tensor([1, 2, 3], { dtype: "int32" }), tensor([true, false, true])]) {
+    const g = toDevice(t, "cuda");
+    assert.equal(g.device, "cuda");
+    assert.equal(g.dtype, t.dtype);
+    assert.deepEqual(g.toArray(), t.toArray());
+    const back = toDevice(g, "cpu");
+    assert.equal(back.device, "cpu");
+    assert.deepEqual(back.toArray(), t.toArray());
+    assert.equal(toDevice(t, "cpu"), t);
+  }
+});
