@@ -32,8 +32,8 @@ class Pool {
   }
 
   void run(int ntasks, TaskFn fn, void* ctx) {
-    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (!busy.owns_lock() || nthreads_ == 1 || ntasks == 1) {
+    unsigned gen;
+    if (nthreads_ == 1 || ntasks == 1 || busy_.exchange(true, std::memory_order_acquire)) {
       for (int t = 0; t < ntasks; t++) fn(ctx, t, ntasks);
       return;
     }
@@ -42,14 +42,17 @@ class Pool {
       fn_ = fn;
       ctx_ = ctx;
       ntasks_ = ntasks;
-      next_.store(0, std::memory_order_relaxed);
       pending_.store(ntasks, std::memory_order_relaxed);
-      gen_.fetch_add(1, std::memory_order_release);
+      gen = gen_.load(std::memory_order_relaxed) + 1;
+      // release: a worker that sees this generation also sees fn_/ctx_/ntasks_/pending_
+      state_.store((unsigned long long)gen << 32, std::memory_order_release);
+      gen_.store(gen, std::memory_order_release);
     }
     cv_.notify_all();
-    work();
+    work(gen);
     // Tasks are short, so the caller spins rather than sleeping on a condition variable.
     while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+    busy_.store(false, std::memory_order_release);
   }
 
  private:
@@ -59,12 +62,17 @@ class Pool {
 #endif
   }
 
-  void work() {
+  // Claims tasks of generation `gen` until none are left; the generation tag stops a late worker from
+  // claiming tasks of the next parallel region with this region's function.
+  void work(unsigned gen) {
+    unsigned long long v = state_.load(std::memory_order_acquire);
     for (;;) {
-      int t = next_.fetch_add(1, std::memory_order_acq_rel);
-      if (t >= ntasks_) return;
+      if ((unsigned)(v >> 32) != gen || (int)(v & 0xffffffffu) >= ntasks_) return;
+      if (!state_.compare_exchange_weak(v, v + 1, std::memory_order_acq_rel, std::memory_order_acquire)) continue;
+      int t = (int)(v & 0xffffffffu);
       fn_(ctx_, t, ntasks_);
       pending_.fetch_sub(1, std::memory_order_acq_rel);
+      v = state_.load(std::memory_order_acquire);
     }
   }
 
@@ -73,7 +81,7 @@ class Pool {
     for (;;) {
       // Spin briefly (back-to-back kernels arrive within microseconds), then sleep.
       bool got = false;
-      for (int i = 0; i < 20000; i++) {
+      for (int i = 0; i < 4000; i++) {
         if (gen_.load(std::memory_order_acquire) != seen || quit_.load(std::memory_order_relaxed)) {
           got = true;
           break;
@@ -86,7 +94,7 @@ class Pool {
       }
       if (quit_.load()) return;
       seen = gen_.load(std::memory_order_acquire);
-      work();
+      work(seen);
     }
   }
 
@@ -102,14 +110,16 @@ class Pool {
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
-  std::mutex busy_, m_;
+  std::mutex m_;
+  std::atomic<bool> busy_{false};
   std::condition_variable cv_;
   std::atomic<bool> quit_{false};
   std::atomic<unsigned> gen_{0};
-  std::atomic<int> next_{0}, pending_{0};
+  std::atomic<unsigned long long> state_{0};
+  std::atomic<int> pending_{0};
   TaskFn fn_ = nullptr;
   void* ctx_ = nullptr;
-  int ntasks_ = 0;
+  std::atomic<int> ntasks_{0};
 };
 
 Pool& pool() {

@@ -2,6 +2,7 @@
 // One parallel region at a time; a nested or concurrent call (e.g. from a worker_thread) runs serially.
 #pragma once
 #include <cstddef>
+#include <type_traits>
 
 namespace ingot {
 
@@ -31,7 +32,8 @@ void parallel_chunks(long n, int parts, long align, F&& f) {
     f(0L, n);
     return;
   }
-  struct Ctx { F* f; long n; long align; } c{&f, n, align};
+  using Fn = std::remove_reference_t<F>;
+  struct Ctx { Fn* f; long n; long align; } c{&f, n, align};
   parallel_run(parts, [](void* p, int t, int nt) {
     Ctx* c = static_cast<Ctx*>(p);
     long b, e;

@@ -59,6 +59,6 @@ export function assertClose(actual: Tensor | ArrayLike<number>, expected: Tensor
   assert.equal(a.length, e.length, `${what}: length ${a.length} != ${e.length}`);
   for (let i = 0; i < a.length; i++) {
     const ok = Object.is(a[i], e[i]) || Math.abs(a[i] - e[i]) <= atol + rtol * Math.abs(e[i]);
-    assert.ok(ok, `${what}: element ${i}: ${a[i]} vs expected ${e[i]}`);
+    if (!ok) assert.fail(`${what}: element ${i}: ${a[i]} vs expected ${e[i]}`);
   }
 }

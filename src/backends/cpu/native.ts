@@ -1,0 +1,53 @@
+import type { BinaryOp, UnaryOp } from "../backend.js";
+
+/**
+ * The addon's exports (native/cpu/addon.cc). Every call passes typed arrays only; scalar parameters,
+ * shapes and strides are written into the Float64Array registered with `init` just before the call.
+ */
+export interface NativeCpu {
+  init(meta: Float64Array): number;
+  numThreads(): number;
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array): void;
+  unary(op: number, x: Float32Array, out: Float32Array): boolean;
+  unaryGrad(op: number, x: Float32Array, y: Float32Array, gy: Float32Array, gx: Float32Array): boolean;
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array | Uint8Array): boolean;
+  binaryScalar(op: number, a: Float32Array, out: Float32Array | Uint8Array): boolean;
+  where(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  copyStrided(src: Float32Array | Int32Array | Uint8Array, dst: Float32Array | Int32Array | Uint8Array): void;
+  fill(out: Float32Array): void;
+  reduce(op: number, x: Float32Array, out: Float32Array): void;
+  argReduce(isMax: boolean, x: Float32Array, out: Int32Array): void;
+  softmax(x: Float32Array, out: Float32Array): void;
+  softmaxGrad(y: Float32Array, gy: Float32Array, gx: Float32Array): void;
+  layerNorm(x: Float32Array, w: Float32Array | null, b: Float32Array | null, out: Float32Array, mean: Float32Array, rstd: Float32Array): void;
+  layerNormGrad(
+    x: Float32Array, w: Float32Array | null, mean: Float32Array, rstd: Float32Array, gy: Float32Array, gx: Float32Array,
+    gw: Float32Array | null, gb: Float32Array | null,
+  ): void;
+  im2col(x: Float32Array, cols: Float32Array): void;
+  col2im(cols: Float32Array, x: Float32Array): void;
+  maxPool2d(x: Float32Array, out: Float32Array, argmax: Int32Array): void;
+  maxPool2dGrad(gy: Float32Array, argmax: Int32Array, gx: Float32Array): void;
+  adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void;
+  indexSelect(x: Float32Array, index: Int32Array, out: Float32Array): void;
+  indexAdd(src: Float32Array, index: Int32Array, out: Float32Array): void;
+}
+
+/** Order must match `enum UnaryOp` in native/cpu/kernels.h. */
+export const UNARY_OPS: readonly UnaryOp[] = [
+  "neg", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square", "reciprocal",
+  "sin", "cos", "tanh", "sigmoid", "relu", "leakyRelu", "elu", "gelu", "geluTanh", "silu", "softplus",
+  "erf", "floor", "ceil", "round", "trunc", "clamp", "powScalar", "logicalNot", "isnan", "isinf",
+];
+
+/** Order must match `enum BinaryOp` in native/cpu/kernels.h. */
+export const BINARY_OPS: readonly BinaryOp[] = [
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder",
+  "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor",
+];
+
+export const UNARY_ID = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
+export const BINARY_ID = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
+
+/** Highest rank the native strided kernels take (kMaxRank in kernels.h); larger falls back to js. */
+export const MAX_RANK = 16;
