@@ -6,6 +6,7 @@ import {
   type Backend, type BinaryOp, type ConvGeometry, type PoolGeometry, type ReduceOp, type Storage, type UnaryOp, type UnaryParams,
 } from "../../src/index.js";
 import { BINARY_OPS, UNARY_OPS } from "../../src/backends/cpu/native.js";
+import { assertClose } from "../helpers/gradcheck.js";
 
 const loaded = availableBackends().includes("cpu");
 if (!loaded && process.env.INGOT_REQUIRE_CPU === "1") throw new Error("INGOT_REQUIRE_CPU=1 but the native cpu backend did not load");
@@ -34,17 +35,6 @@ const u8 = (a: ArrayLike<number>): HostStorage => new HostStorage(Uint8Array.fro
 const data = (s: Storage): Float32Array | Int32Array | Uint8Array => (s as HostStorage).data;
 const clone = (s: HostStorage): HostStorage => new HostStorage(s.data.slice(), s.dtype);
 const prod = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-/** Like assertClose (atol + rtol·|expected|, equal NaNs pass) but builds a message only on failure. */
-function assertClose(a: ArrayLike<number>, e: ArrayLike<number>, rtol: number, atol: number, what: string): void {
-  assert.equal(a.length, e.length, `${what}: length`);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = e[i];
-    if (!(Math.abs(x - y) <= atol + rtol * Math.abs(y)) && !Object.is(x, y) && !(Number.isNaN(x) && Number.isNaN(y))) {
-      assert.fail(`${what}: element ${i}: ${x} vs expected ${y}`);
-    }
-  }
-}
 
 /** Runs `run` on both backends with cloned inputs and compares every output. */
 function same(what: string, inputs: HostStorage[], run: (b: Backend, xs: HostStorage[]) => void, rtol = 1e-5, atol = 1e-6): void {
