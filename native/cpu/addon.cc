@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fpmode.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "threadpool.h"
@@ -59,7 +60,8 @@ size_t elem_size(napi_typedarray_type t) {
   if (argc < N) return throw_error(env, "ingot_cpu: too few arguments");     \
   if (!inst || !inst->meta) return throw_error(env, "ingot_cpu: init() not called"); \
   const double* meta = inst->meta;                                           \
-  (void)meta;
+  (void)meta;                                                                \
+  FlushDenormals ftz_guard;
 
 // A typed array argument of the given type (napi_float32_array etc.).
 #define ARR(name, i, ty)                                                        \

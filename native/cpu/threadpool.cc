@@ -1,5 +1,7 @@
 #include "threadpool.h"
 
+#include "fpmode.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdlib>
@@ -77,6 +79,7 @@ class Pool {
   }
 
   void loop() {
+    flush_denormals_forever();
     unsigned seen = gen_.load(std::memory_order_acquire);
     for (;;) {
       // Spin briefly (back-to-back kernels arrive within microseconds), then sleep.

@@ -46,6 +46,25 @@ void grad1(const float* x, const float* y, const float* gy, float* gx, long n, d
   });
 }
 
+// gx[i] = gy[i] · f(x[i]) for derivatives that depend on x only; vectorised like map1.
+template <class FS, class FV>
+void grad1v(const float* x, const float* gy, float* gx, long n, double cost, FS fs, FV fv) {
+  parallel_chunks(n, threads_for(n * cost, kGrain), 64, [&](long b, long e) {
+#if defined(__AVX512F__)
+    long i = b;
+    for (; i + 16 <= e; i += 16) _mm512_storeu_ps(gx + i, _mm512_mul_ps(_mm512_loadu_ps(gy + i), fv(_mm512_loadu_ps(x + i))));
+    if (i < e) {
+      __mmask16 m = (__mmask16)((1u << (e - i)) - 1);
+      _mm512_mask_storeu_ps(gx + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, gy + i), fv(_mm512_maskz_loadu_ps(m, x + i))));
+    }
+    (void)fs;
+#else
+    (void)fv;
+    for (long i = b; i < e; i++) gx[i] = gy[i] * fs(x[i]);
+#endif
+  });
+}
+
 #if defined(__AVX512F__)
 #define VF(expr) [&](v16 v) -> v16 { return expr; }
 #else
@@ -161,17 +180,27 @@ bool unary_grad(int op, const float* x, const float* y, const float* gy, float* 
       break;
     }
     case U_GELU:
-      grad1(x, y, gy, gx, n, 20, [](float v, float) {
-        return normcdf_s(v) + v * std::exp(-0.5f * v * v) * kInvSqrt2Pi;
-      });
+      // Φ(x) + x·φ(x); scalar fallback and the 16-lane form (it was 27 ns/element scalar)
+      grad1v(x, gy, gx, n, 20, [](float v) { return normcdf_s(v) + v * std::exp(-0.5f * v * v) * kInvSqrt2Pi; },
+             VF(_mm512_fmadd_ps(_mm512_mul_ps(v, vexp(_mm512_mul_ps(vset(-0.5f), _mm512_mul_ps(v, v)))), vset(kInvSqrt2Pi), vnormcdf(v))));
       break;
     case U_GELU_TANH:
-      grad1(x, y, gy, gx, n, 20, [](float v, float) {
-        double d = v;
-        double u = kGeluC * (d + 0.044715 * d * d * d);
-        double t = std::tanh(u);
-        return (float)(0.5 * (1 + t) + 0.5 * d * (1 - t * t) * kGeluC * (1 + 3 * 0.044715 * d * d));
-      });
+      grad1v(x, gy, gx, n, 20,
+             [](float v) {
+               double d = v;
+               double u = kGeluC * (d + 0.044715 * d * d * d);
+               double t = std::tanh(u);
+               return (float)(0.5 * (1 + t) + 0.5 * d * (1 - t * t) * kGeluC * (1 + 3 * 0.044715 * d * d));
+             },
+             // with s = sigmoid(2u) = (1+tanh u)/2 and 1 − tanh² u = 4s(1−s): no cancellation in the tails
+             VF(([](v16 d) {
+               const v16 d2 = _mm512_mul_ps(d, d);
+               const v16 u2 = _mm512_mul_ps(vset(2 * kGeluC), _mm512_fmadd_ps(_mm512_mul_ps(vset(0.044715f), d2), d, d));
+               const v16 sg = vsigmoid(u2);
+               const v16 inner = _mm512_fmadd_ps(vset(3 * 0.044715f), d2, vset(1.f));
+               const v16 ds = _mm512_mul_ps(_mm512_mul_ps(vset(2 * kGeluC), d), _mm512_mul_ps(sg, _mm512_sub_ps(vset(1.f), sg)));
+               return _mm512_fmadd_ps(ds, inner, sg);
+             })(v)));
       break;
     case U_SILU:
       grad1(x, y, gy, gx, n, 10, [](float v, float) {
