@@ -14,7 +14,7 @@ export function benchThreads(): number {
 
 export function childEnv(threads: number): NodeJS.ProcessEnv {
   const t = String(threads);
-  return { ...process.env, INGOT_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+  return { ...process.env, INGOT_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t, OPENBLAS_NUM_THREADS: t };
 }
 
 export interface PythonInfo {

@@ -4,7 +4,7 @@ import { keep, scope } from "../tensor/scope.js";
 import { Tensor } from "../tensor/tensor.js";
 import { AnomalyError, isDetectingAnomaly } from "./anomaly.js";
 import { noGrad } from "./grad-mode.js";
-import type { BackwardFn, GradNode } from "./node.js";
+import { SliceGrad, type BackwardFn, type GradNode } from "./node.js";
 
 export interface BackwardOptions {
   /** Keep the recorded graph so backward can run through it again. */
@@ -83,8 +83,23 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
       if (!opts.retainGraph) node.backwardFn = null;
       const used = new Set<Tensor>();
       node.inputs.forEach((x, i) => {
-        const gi = inGrads[i];
+        let gi = inGrads[i];
         if (!gi || !x.requiresGrad) return;
+        if (gi instanceof SliceGrad) {
+          const sg = gi;
+          if (!shapeEquals(sg.fullShape, x.shape)) {
+            throw new Error(`backward of ${node.name}: slice gradient of ${fmtShape(sg.fullShape)} for input ${i} does not match its shape ${fmtShape(x.shape)}`);
+          }
+          if (isDetectingAnomaly()) checkGradFinite(node.name, sg.value);
+          used.add(sg.value);
+          const prev = grads.get(x);
+          // add in place when the engine alone owns the running sum; otherwise start a dense one
+          if (prev && holds.get(prev) === 1 && !foreign.has(prev) && prev.storage.refs === 1) {
+            addIntoRegion(prev, sg);
+            return;
+          }
+          gi = materialize(sg, x);
+        }
         if (!shapeEquals(gi.shape, x.shape)) {
           throw new Error(`backward of ${node.name}: gradient ${fmtShape(gi.shape)} for input ${i} does not match its shape ${fmtShape(x.shape)}`);
         }
@@ -100,9 +115,10 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
           grads.set(x, sum);
         } else grads.set(x, gi);
       });
-      // gradients computed for inputs that need none
-      for (const gi of inGrads) {
-        if (gi && gi !== g && !used.has(gi) && !holds.has(gi) && !gi.isDisposed) gi.dispose();
+      // gradients computed for inputs that need none, and slice values already added in
+      for (const r of inGrads) {
+        const gi = r instanceof SliceGrad ? r.value : r;
+        if (gi && gi !== g && !holds.has(gi) && !gi.isDisposed && (!used.has(gi) || r instanceof SliceGrad)) gi.dispose();
       }
       drop(g);
     }
@@ -125,7 +141,7 @@ function runHooks(t: Tensor, g: Tensor): Tensor {
  * Calls a node's backward inside a scope, so temporaries it makes are freed and only the returned
  * gradients survive. In anomaly mode a NaN/Inf raised inside it is attributed to the node.
  */
-function runBackwardFn(node: GradNode, fn: BackwardFn, g: Tensor): readonly (Tensor | null | undefined)[] {
+function runBackwardFn(node: GradNode, fn: BackwardFn, g: Tensor): ReturnType<BackwardFn> {
   try {
     return scope(() => fn(g));
   } catch (e) {
@@ -184,6 +200,25 @@ function copyOf(x: Tensor): Tensor {
   const s = contiguousStrides(x.shape);
   x.backend.copyStrided(x.storage, 0, s, out.storage, 0, s, x.shape);
   return out;
+}
+
+/** A dense gradient for x holding the slice gradient's values (zero elsewhere). */
+function materialize(sg: SliceGrad, x: Tensor): Tensor {
+  const out = empty(x.shape, sg.value.dtype, x.device, !sg.covers);
+  x.backend.copyStrided(sg.value.storage, 0, contiguousStrides(sg.value.shape), out.storage, sg.offset, sg.strides, sg.value.shape);
+  return out;
+}
+
+/** acc[region] += sg.value, through a slice-sized temporary (the binary kernel writes dense outputs). */
+function addIntoRegion(acc: Tensor, sg: SliceGrad): void {
+  const b = acc.backend;
+  const shape = sg.value.shape;
+  const dense = contiguousStrides(shape);
+  const tmp = empty(shape, acc.dtype, acc.device);
+  b.copyStrided(acc.storage, sg.offset, sg.strides, tmp.storage, 0, dense, shape);
+  b.binary("add", tmp.storage, dense, sg.value.storage, dense, tmp.storage, shape);
+  b.copyStrided(tmp.storage, 0, dense, acc.storage, sg.offset, sg.strides, shape);
+  tmp.dispose();
 }
 
 function addNew(a: Tensor, b: Tensor): Tensor {

@@ -1,6 +1,7 @@
 // Indexing ops (narrow, slice, flip, select, index, gather, scatterAdd, indexSelect, oneHot, tril/triu)
 // and the strided-copy helper the shape ops are built on. Re-exported (by name) from ./shape.ts, so
 // helpers exported here for ./shape.ts and ./einsum.ts stay out of the public API.
+import { SliceGrad } from "../../autograd/node.js";
 import { record } from "../../autograd/record.js";
 import { empty, viewOf } from "../alloc.js";
 import type { DType } from "../dtype.js";
@@ -37,11 +38,7 @@ export function stridedCopy(op: string, x: Tensor, offset: number, strides: read
   const out = empty(shape, x.dtype, x.device);
   const dst = contiguousStrides(shape);
   x.backend.copyStrided(x.storage, offset, strides, out.storage, 0, dst, shape);
-  return record(op, out, [x], (g) => {
-    const gx = empty(x.shape, g.dtype, x.device, !covers);
-    x.backend.copyStrided(g.storage, 0, dst, gx.storage, offset, strides, shape);
-    return [gx];
-  });
+  return record(op, out, [x], (g) => [new SliceGrad(g, offset, strides, x.shape, covers)]);
 }
 
 /** The leading block of x with `shape` (each dim no larger than x's), as x[:s0, :s1, ...]. */
