@@ -1,14 +1,7 @@
-import { Generator, adamStep_, normal, ones, uniform, zeros, type Tensor } from "../../src/index.js";
+import { Generator, adamStep_, normal, ones, uniform, zeros, type AdamParams, type Tensor } from "../../src/index.js";
 
-export interface AdamOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** true: AdamW (decoupled weight decay), as torch.optim.AdamW. */
-  decoupled: boolean;
-}
+/** The fused Adam kernel's settings without the step count, which the model tracks (decoupled: AdamW). */
+export type AdamOptions = Omit<AdamParams, "step">;
 
 /** torch.optim.Adam defaults. */
 export const ADAM: AdamOptions = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false };
