@@ -75,7 +75,42 @@ static inline void valid_taps(long base, long step, long n, long size, long* lo,
   *hi = b;
 }
 
+// Max pooling with a KxK window, no padding and no dilation, where every tap is in bounds: fixed trip
+// counts let the compiler unroll the window (the general loop is ~4x slower on 2x2 pooling).
+template <int K>
+static void max_pool_interior(const float* x, float* out, int32_t* argmax, long planes, long h, long w, long sh, long sw,
+                              long oh, long ow) {
+  parallel_chunks(planes, threads_for((double)planes * oh * ow * K * K, kGrain), 1, [=](long p0, long p1) {
+    for (long pl = p0; pl < p1; pl++) {
+      const float* xb = x + pl * h * w;
+      float* ob = out + pl * oh * ow;
+      int32_t* ab = argmax + pl * oh * ow;
+      for (long y = 0; y < oh; y++) {
+        for (long q = 0; q < ow; q++) {
+          const long base = y * sh * w + q * sw;
+          float best = xb[base];
+          long bi = base;
+          for (int i = 0; i < K; i++)
+            for (int j = 0; j < K; j++) {
+              const long idx = base + i * w + j;
+              const float v = xb[idx];
+              const bool take = (v > best) | (v != v);
+              best = take ? v : best;
+              bi = take ? idx : bi;
+            }
+          ob[y * ow + q] = best;
+          ab[y * ow + q] = (int32_t)bi;
+        }
+      }
+    }
+  });
+}
+
 void max_pool2d(const float* x, float* out, int32_t* argmax, const ConvGeom& g) {
+  const bool interior = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 && g.kh == g.kw && g.oh > 0 && g.ow > 0 &&
+                        (g.oh - 1) * g.sh + g.kh <= g.h && (g.ow - 1) * g.sw + g.kw <= g.w;
+  if (interior && g.kh == 2) return max_pool_interior<2>(x, out, argmax, g.n, g.h, g.w, g.sh, g.sw, g.oh, g.ow);
+  if (interior && g.kh == 3) return max_pool_interior<3>(x, out, argmax, g.n, g.h, g.w, g.sh, g.sw, g.oh, g.ow);
   // Geometry in locals, window bounds computed once per output, and the running max seeded with the
   // first tap so the inner loop is a plain compare-select: the straightforward form (bounds checks and
   // an "is this the first tap" test per element) ran 5x slower.
