@@ -173,6 +173,7 @@ function runBench(o: Options, defs: WorkloadDef[], py: PythonInfo | null, thread
     // alternates the two sides over several rounds and keeps each side's best median.
     let ingot: SideResult | null = null;
     let torch: SideResult | null = null;
+    let torchThreads: number[] | null = null;
     process.stderr.write(`bench: ${w.name}`);
     for (let round = 0; round < p.rounds; round++) {
       process.stderr.write(round ? " |" : "");
@@ -181,8 +182,9 @@ function runBench(o: Options, defs: WorkloadDef[], py: PythonInfo | null, thread
       ingot = faster(ingot, mine);
       if (!py) continue;
       // PyTorch on 2 cores is often faster single-threaded (its OpenMP and OpenBLAS pools spin against
-      // each other); it is timed both ways and the faster counts, so a ratio never flatters us.
-      for (const t of threads > 1 ? [threads, 1] : [threads]) {
+      // each other): the first round times it both ways and the faster setting is the one compared, so
+      // a ratio never flatters us; later rounds time only that setting, so both sides get equal samples.
+      for (const t of torchThreads ?? (threads > 1 ? [threads, 1] : [threads])) {
         let theirs = runSide(py.exe, [TORCH_WORKER, w.name, ...common], t, timeoutFor(p));
         if (theirs.result && JSON.stringify(theirs.result.config) !== JSON.stringify(config)) {
           theirs = { result: null, error: `config mismatch: torch ran ${JSON.stringify(theirs.result.config)}`, wallMs: theirs.wallMs };
@@ -190,6 +192,7 @@ function runBench(o: Options, defs: WorkloadDef[], py: PythonInfo | null, thread
         process.stderr.write(theirs.result ? `, torch×${t} ${fmt(theirs.result.median_ms)} ms` : `, torch×${t} failed (${theirs.error?.split(":")[0]})`);
         torch = faster(torch, theirs);
       }
+      torchThreads ??= [torch?.result?.threads ?? threads];
     }
     if (!ingot) throw new Error("bench: no rounds ran");
     process.stderr.write("\n");
