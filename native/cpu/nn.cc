@@ -10,30 +10,43 @@ namespace {
 constexpr double kGrain = 32768;
 }
 
+// For output columns q with input column ix = q·sw + x0, the range [qa, qb) where 0 <= ix < w.
+static inline void valid_cols(long x0, long sw, long ow, long w, long* qa, long* qb) {
+  long a = x0 >= 0 ? 0 : (-x0 + sw - 1) / sw;
+  long b = x0 >= w ? 0 : (w - x0 + sw - 1) / sw;
+  if (a > ow) a = ow;
+  if (b > ow) b = ow;
+  if (b < a) b = a;
+  *qa = a;
+  *qb = b;
+}
+
+// Geometry is copied into locals (read through the captured reference it was reloaded per element),
+// and each output row is zero edges plus one contiguous (or strided) middle, with no per-element test.
 void im2col(const float* x, float* cols, const ConvGeom& g) {
-  const long planes = g.n * g.c, per = g.kh * g.kw * g.oh * g.ow;
-  parallel_chunks(planes, threads_for((double)planes * per, kGrain), 1, [&](long p0, long p1) {
+  const long planes = g.n * g.c, kh = g.kh, kw = g.kw, oh = g.oh, ow = g.ow, h = g.h, w = g.w, sh = g.sh, sw = g.sw,
+             ph = g.ph, pw = g.pw, dh = g.dh, dw = g.dw, per = kh * kw * oh * ow;
+  parallel_chunks(planes, threads_for((double)planes * per, kGrain), 1, [=](long p0, long p1) {
     for (long pl = p0; pl < p1; pl++) {
-      const float* xb = x + pl * g.h * g.w;
+      const float* xb = x + pl * h * w;
       float* o = cols + pl * per;
-      for (long i = 0; i < g.kh; i++) {
-        for (long j = 0; j < g.kw; j++) {
-          for (long y = 0; y < g.oh; y++, o += g.ow) {
-            const long iy = y * g.sh - g.ph + i * g.dh;
-            if (iy < 0 || iy >= g.h) {
-              std::memset(o, 0, sizeof(float) * g.ow);
+      for (long i = 0; i < kh; i++) {
+        for (long j = 0; j < kw; j++) {
+          const long x0 = j * dw - pw;
+          long qa, qb;
+          valid_cols(x0, sw, ow, w, &qa, &qb);
+          for (long y = 0; y < oh; y++, o += ow) {
+            const long iy = y * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) {
+              std::memset(o, 0, sizeof(float) * ow);
               continue;
             }
-            const float* row = xb + iy * g.w;
-            const long x0 = j * g.dw - g.pw;
-            if (g.sw == 1 && x0 >= 0 && x0 + g.ow <= g.w) {
-              std::memcpy(o, row + x0, sizeof(float) * g.ow);
-              continue;
-            }
-            for (long q = 0; q < g.ow; q++) {
-              const long ix = q * g.sw + x0;
-              o[q] = (ix >= 0 && ix < g.w) ? row[ix] : 0.f;
-            }
+            const float* row = xb + iy * w;  // input column of output q: x0 + q·sw (in range for qa <= q < qb)
+            for (long q = 0; q < qa; q++) o[q] = 0.f;
+            if (sw == 1) std::memcpy(o + qa, row + x0 + qa, sizeof(float) * (qb - qa));
+            else
+              for (long q = qa; q < qb; q++) o[q] = row[x0 + q * sw];
+            for (long q = qb; q < ow; q++) o[q] = 0.f;
           }
         }
       }
@@ -43,22 +56,25 @@ void im2col(const float* x, float* cols, const ConvGeom& g) {
 
 void col2im(const float* cols, float* x, const ConvGeom& g) {
   // each (n, c) plane of x receives only its own rows of cols, so planes parallelise
-  const long planes = g.n * g.c, per = g.kh * g.kw * g.oh * g.ow;
-  parallel_chunks(planes, threads_for((double)planes * per, kGrain), 1, [&](long p0, long p1) {
+  const long planes = g.n * g.c, kh = g.kh, kw = g.kw, oh = g.oh, ow = g.ow, h = g.h, w = g.w, sh = g.sh, sw = g.sw,
+             ph = g.ph, pw = g.pw, dh = g.dh, dw = g.dw, per = kh * kw * oh * ow;
+  parallel_chunks(planes, threads_for((double)planes * per, kGrain), 1, [=](long p0, long p1) {
     for (long pl = p0; pl < p1; pl++) {
-      float* xb = x + pl * g.h * g.w;
+      float* xb = x + pl * h * w;
       const float* o = cols + pl * per;
-      for (long i = 0; i < g.kh; i++) {
-        for (long j = 0; j < g.kw; j++) {
-          for (long y = 0; y < g.oh; y++, o += g.ow) {
-            const long iy = y * g.sh - g.ph + i * g.dh;
-            if (iy < 0 || iy >= g.h) continue;
-            float* row = xb + iy * g.w;
-            const long x0 = j * g.dw - g.pw;
-            for (long q = 0; q < g.ow; q++) {
-              const long ix = q * g.sw + x0;
-              if (ix >= 0 && ix < g.w) row[ix] += o[q];
-            }
+      for (long i = 0; i < kh; i++) {
+        for (long j = 0; j < kw; j++) {
+          const long x0 = j * dw - pw;
+          long qa, qb;
+          valid_cols(x0, sw, ow, w, &qa, &qb);
+          for (long y = 0; y < oh; y++, o += ow) {
+            const long iy = y * sh - ph + i * dh;
+            if (iy < 0 || iy >= h) continue;
+            float* row = xb + iy * w;
+            if (sw == 1)
+              for (long q = qa; q < qb; q++) row[x0 + q] += o[q];
+            else
+              for (long q = qa; q < qb; q++) row[x0 + q * sw] += o[q];
           }
         }
       }
