@@ -127,9 +127,8 @@ export interface MatmulParams {
   accumulate?: boolean;
 }
 
-export interface ConvGeometry {
-  n: number;
-  c: number;
+/** A 2-D sliding window over an h×w plane producing oh×ow outputs (shared by convolution and pooling). */
+export interface Window2d {
   h: number;
   w: number;
   kh: number;
@@ -144,20 +143,13 @@ export interface ConvGeometry {
   ow: number;
 }
 
-export interface PoolGeometry {
+export interface ConvGeometry extends Window2d {
+  n: number;
+  c: number;
+}
+
+export interface PoolGeometry extends Window2d {
   planes: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  strideH: number;
-  strideW: number;
-  padH: number;
-  padW: number;
-  dilationH: number;
-  dilationW: number;
-  oh: number;
-  ow: number;
   /** avg pooling only: whether zero padding counts in the divisor (PyTorch's default: true). */
   countIncludePad: boolean;
 }
