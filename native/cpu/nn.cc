@@ -21,15 +21,19 @@ static inline void valid_cols(long x0, long sw, long ow, long w, long* qa, long*
   *qb = b;
 }
 
-// Geometry is copied into locals (read through the captured reference it was reloaded per element),
-// and each output row is zero edges plus one contiguous (or strided) middle, with no per-element test.
-void im2col(const float* x, float* cols, const ConvGeom& g) {
+// Visits every (plane, tap i, tap j, output row y) of an im2col layout: `row` is the plane's input row
+// for that tap (nullptr when it falls in the padding), `o` the cols row, and output columns [qa, qb)
+// read input columns x0 + q·sw. Geometry is copied into locals: read through the captured reference it
+// was reloaded per element. im2col and its adjoint col2im share this traversal.
+template <class X, class Cols, class Fn>
+static void for_each_cols_row(const ConvGeom& g, X* x, Cols* cols, Fn fn) {
   const long planes = g.n * g.c, kh = g.kh, kw = g.kw, oh = g.oh, ow = g.ow, h = g.h, w = g.w, sh = g.sh, sw = g.sw,
              ph = g.ph, pw = g.pw, dh = g.dh, dw = g.dw, per = kh * kw * oh * ow;
+  // each (n, c) plane reads or writes only its own rows, so planes parallelise
   parallel_chunks(planes, threads_for((double)planes * per, kGrain), 1, [=](long p0, long p1) {
     for (long pl = p0; pl < p1; pl++) {
-      const float* xb = x + pl * h * w;
-      float* o = cols + pl * per;
+      X* xb = x + pl * h * w;
+      Cols* o = cols + pl * per;
       for (long i = 0; i < kh; i++) {
         for (long j = 0; j < kw; j++) {
           const long x0 = j * dw - pw;
@@ -37,16 +41,7 @@ void im2col(const float* x, float* cols, const ConvGeom& g) {
           valid_cols(x0, sw, ow, w, &qa, &qb);
           for (long y = 0; y < oh; y++, o += ow) {
             const long iy = y * sh - ph + i * dh;
-            if (iy < 0 || iy >= h) {
-              std::memset(o, 0, sizeof(float) * ow);
-              continue;
-            }
-            const float* row = xb + iy * w;  // input column of output q: x0 + q·sw (in range for qa <= q < qb)
-            for (long q = 0; q < qa; q++) o[q] = 0.f;
-            if (sw == 1) std::memcpy(o + qa, row + x0 + qa, sizeof(float) * (qb - qa));
-            else
-              for (long q = qa; q < qb; q++) o[q] = row[x0 + q * sw];
-            for (long q = qb; q < ow; q++) o[q] = 0.f;
+            fn(iy < 0 || iy >= h ? nullptr : xb + iy * w, o, x0, qa, qb, ow, sw);
           }
         }
       }
@@ -54,31 +49,27 @@ void im2col(const float* x, float* cols, const ConvGeom& g) {
   });
 }
 
-void col2im(const float* cols, float* x, const ConvGeom& g) {
-  // each (n, c) plane of x receives only its own rows of cols, so planes parallelise
-  const long planes = g.n * g.c, kh = g.kh, kw = g.kw, oh = g.oh, ow = g.ow, h = g.h, w = g.w, sh = g.sh, sw = g.sw,
-             ph = g.ph, pw = g.pw, dh = g.dh, dw = g.dw, per = kh * kw * oh * ow;
-  parallel_chunks(planes, threads_for((double)planes * per, kGrain), 1, [=](long p0, long p1) {
-    for (long pl = p0; pl < p1; pl++) {
-      float* xb = x + pl * h * w;
-      const float* o = cols + pl * per;
-      for (long i = 0; i < kh; i++) {
-        for (long j = 0; j < kw; j++) {
-          const long x0 = j * dw - pw;
-          long qa, qb;
-          valid_cols(x0, sw, ow, w, &qa, &qb);
-          for (long y = 0; y < oh; y++, o += ow) {
-            const long iy = y * sh - ph + i * dh;
-            if (iy < 0 || iy >= h) continue;
-            float* row = xb + iy * w;
-            if (sw == 1)
-              for (long q = qa; q < qb; q++) row[x0 + q] += o[q];
-            else
-              for (long q = qa; q < qb; q++) row[x0 + q * sw] += o[q];
-          }
-        }
-      }
+void im2col(const float* x, float* cols, const ConvGeom& g) {
+  for_each_cols_row(g, x, cols, [](const float* row, float* o, long x0, long qa, long qb, long ow, long sw) {
+    if (!row) {
+      std::memset(o, 0, sizeof(float) * ow);
+      return;
     }
+    for (long q = 0; q < qa; q++) o[q] = 0.f;
+    if (sw == 1) std::memcpy(o + qa, row + x0 + qa, sizeof(float) * (qb - qa));
+    else
+      for (long q = qa; q < qb; q++) o[q] = row[x0 + q * sw];
+    for (long q = qb; q < ow; q++) o[q] = 0.f;
+  });
+}
+
+void col2im(const float* cols, float* x, const ConvGeom& g) {
+  for_each_cols_row(g, x, cols, [](float* row, const float* o, long x0, long qa, long qb, long, long sw) {
+    if (!row) return;
+    if (sw == 1)
+      for (long q = qa; q < qb; q++) row[x0 + q] += o[q];
+    else
+      for (long q = qa; q < qb; q++) row[x0 + q * sw] += o[q];
   });
 }
 
