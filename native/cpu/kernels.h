@@ -4,7 +4,7 @@
 
 namespace ingot {
 
-// Same order as UNARY_OPS / BINARY_OPS in src/backends/cpu/ops.ts.
+// Same order as UNARY_OPS / BINARY_OPS in src/backends/backend.ts.
 enum UnaryOp {
   U_NEG, U_ABS, U_SIGN, U_EXP, U_EXPM1, U_LOG, U_LOG1P, U_SQRT, U_RSQRT, U_SQUARE, U_RECIPROCAL,
   U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_LEAKY_RELU, U_ELU, U_GELU, U_GELU_TANH, U_SILU, U_SOFTPLUS,

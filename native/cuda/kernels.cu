@@ -95,7 +95,7 @@ template <typename C> __host__ __device__ __forceinline__ bool truthy(C x) { ret
 // where's condition follows JS truthiness (NaN is false), as the js backend's `c[i] ? a : b`
 template <typename C> __host__ __device__ __forceinline__ bool jsTruthy(C x) { return x != 0 && !isNaN(x); }
 
-// ---------- unary ----------
+// ---------- unary ---------- (op numbers: index in UNARY_OPS / BINARY_OPS, src/backends/backend.ts)
 template <typename C> __host__ __device__ __forceinline__ C unaryF(int op, C x, const UnaryP& p) {
   const C SQRT1_2 = C(0.70710678118654752440);
   const C GELU_C = C(0.79788456080286535588);

@@ -89,10 +89,16 @@ export interface Backend {
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, n: number, p: AdamParams): void;
 }
 
-export type UnaryOp =
-  | "neg" | "abs" | "sign" | "exp" | "expm1" | "log" | "log1p" | "sqrt" | "rsqrt" | "square" | "reciprocal"
-  | "sin" | "cos" | "tanh" | "sigmoid" | "relu" | "leakyRelu" | "elu" | "gelu" | "geluTanh" | "silu" | "softplus"
-  | "erf" | "floor" | "ceil" | "round" | "trunc" | "clamp" | "powScalar" | "logicalNot" | "isnan" | "isinf";
+/**
+ * Every unary op, in the order native addons number them (`enum UnaryOp` in native/cpu/kernels.h,
+ * the switch in native/cuda/kernels.cu): append new ops at the end.
+ */
+export const UNARY_OPS = [
+  "neg", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square", "reciprocal",
+  "sin", "cos", "tanh", "sigmoid", "relu", "leakyRelu", "elu", "gelu", "geluTanh", "silu", "softplus",
+  "erf", "floor", "ceil", "round", "trunc", "clamp", "powScalar", "logicalNot", "isnan", "isinf",
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
 
 /** Parameters of the parametric unary ops: leakyRelu/elu (alpha), clamp (min, max), powScalar (exponent). */
 export interface UnaryParams {
@@ -102,13 +108,25 @@ export interface UnaryParams {
   exponent?: number;
 }
 
-export type BinaryOp =
-  | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum" | "atan2" | "remainder"
-  | "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "logicalAnd" | "logicalOr" | "logicalXor";
+/** Every binary op, in the order native addons number them (as UNARY_OPS). */
+export const BINARY_OPS = [
+  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder",
+  "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor",
+] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
 
 export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set(["eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor"]);
 
-export type ReduceOp = "sum" | "prod" | "max" | "min";
+export const REDUCE_OPS = ["sum", "prod", "max", "min"] as const;
+export type ReduceOp = (typeof REDUCE_OPS)[number];
+
+/** An op's number in a native addon: its index in the list above. */
+function codes<T extends string>(ops: readonly T[]): Readonly<Record<T, number>> {
+  return Object.fromEntries(ops.map((op, i) => [op, i])) as Record<T, number>;
+}
+export const UNARY_CODE = codes(UNARY_OPS);
+export const BINARY_CODE = codes(BINARY_OPS);
+export const REDUCE_CODE = codes(REDUCE_OPS);
 
 /**
  * out[b] = op(A[b]) · op(B[b]) for b < batch, with A[b] m×k (or k×m stored, when transA) and B[b]

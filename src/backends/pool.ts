@@ -1,4 +1,4 @@
-import { typedArrayFor, type DType, type TypedArray } from "../tensor/dtype.js";
+import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../tensor/dtype.js";
 
 /**
  * Size-bucketed free lists of host buffers. Training steps allocate the same sizes every step, so after
@@ -39,8 +39,6 @@ export class HostBufferPool {
     return this.bytes;
   }
 }
-
-const DTYPE_CODE: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
 
 /** A numeric key (cheaper to hash than a string): size and dtype packed together. */
 function key(dtype: DType, size: number): number {

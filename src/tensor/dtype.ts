@@ -5,6 +5,9 @@ export type TypedArray = Float32Array | Int32Array | Uint8Array;
 
 export const DTYPES: readonly DType[] = ["float32", "int32", "bool"];
 
+/** A dtype's number (its index in DTYPES), for native addons and numeric keys. */
+export const DTYPE_CODE: Readonly<Record<DType, number>> = { float32: 0, int32: 1, bool: 2 };
+
 export function isDType(x: unknown): x is DType {
   return typeof x === "string" && (DTYPES as readonly string[]).includes(x);
 }

@@ -5,7 +5,7 @@ import {
   Generator, HostStorage, JsBackend, availableBackends, getBackend, withBackend,
   type Backend, type BinaryOp, type ConvGeometry, type PoolGeometry, type ReduceOp, type Storage, type UnaryOp, type UnaryParams,
 } from "../../src/index.js";
-import { BINARY_OPS, UNARY_OPS } from "../../src/backends/cpu/native.js";
+import { BINARY_OPS, UNARY_OPS } from "../../src/backends/backend.js";
 import { assertClose } from "../helpers/gradcheck.js";
 
 const loaded = availableBackends().includes("cpu");

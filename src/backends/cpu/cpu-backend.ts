@@ -1,11 +1,11 @@
-import type {
-  AdamParams, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, ReduceOp, UnaryOp, UnaryParams,
+import {
+  BINARY_CODE, REDUCE_CODE, UNARY_CODE,
+  type AdamParams, type BinaryOp, type ConvGeometry, type MatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams,
 } from "../backend.js";
 import { JsBackend } from "../js/index.js";
 import { HostStorage, type Storage } from "../storage.js";
-import { BINARY_ID, MAX_RANK, UNARY_ID, type NativeCpu } from "./native.js";
+import { MAX_RANK, type NativeCpu } from "./native.js";
 
-const REDUCE_ID: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
 
 function f32(s: Storage): Float32Array | null {
   return s instanceof HostStorage && s.data instanceof Float32Array ? s.data : null;
@@ -80,8 +80,8 @@ export class CpuBackend extends JsBackend {
 
   override unary = (op: UnaryOp, x: Storage, out: Storage, n: number, p: UnaryParams = {}): void => {
     const a = f32(x), o = f32(out);
-    const id = UNARY_ID.get(op);
-    if (a && o && id !== undefined) {
+    const id = UNARY_CODE[op];
+    if (a && o) {
       this.meta[0] = n;
       this.unaryParams(p);
       if (op === "leakyRelu") this.meta[1] = p.alpha ?? 0.01;
@@ -93,8 +93,8 @@ export class CpuBackend extends JsBackend {
 
   override unaryGrad = (op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, n: number, p: UnaryParams = {}): void => {
     const a = f32(x), b = f32(y), g = f32(gy), o = f32(gx);
-    const id = UNARY_ID.get(op);
-    if (a && b && g && o && id !== undefined) {
+    const id = UNARY_CODE[op];
+    if (a && b && g && o) {
       this.meta[0] = n;
       this.unaryParams(p);
       if (op === "leakyRelu") this.meta[1] = p.alpha ?? 0.01;
@@ -107,16 +107,16 @@ export class CpuBackend extends JsBackend {
   override binary = (op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void => {
     const x = f32(a), y = f32(b);
     const o = out.dtype === "float32" ? f32(out) : out.dtype === "bool" ? u8(out) : null;
-    const id = BINARY_ID.get(op);
-    if (x && y && o && id !== undefined && this.shapeMeta(0, shape, aStrides, bStrides) && this.native.binary(id, x, y, o)) return;
+    const id = BINARY_CODE[op];
+    if (x && y && o && this.shapeMeta(0, shape, aStrides, bStrides) && this.native.binary(id, x, y, o)) return;
     this.js.binary(op, a, aStrides, b, bStrides, out, shape);
   };
 
   override binaryScalar = (op: BinaryOp, a: Storage, s: number, out: Storage, n: number, reversed: boolean): void => {
     const x = f32(a);
     const o = out.dtype === "float32" ? f32(out) : out.dtype === "bool" ? u8(out) : null;
-    const id = BINARY_ID.get(op);
-    if (x && o && id !== undefined) {
+    const id = BINARY_CODE[op];
+    if (x && o) {
       this.meta[0] = n;
       this.meta[1] = s;
       this.meta[2] = reversed ? 1 : 0;
@@ -141,7 +141,7 @@ export class CpuBackend extends JsBackend {
       m[0] = outer;
       m[1] = r;
       m[2] = inner;
-      this.native.reduce(REDUCE_ID[op], a, o);
+      this.native.reduce(REDUCE_CODE[op], a, o);
       return;
     }
     this.js.reduce(op, x, out, outer, r, inner);

@@ -1,5 +1,3 @@
-import type { BinaryOp, UnaryOp } from "../backend.js";
-
 /**
  * The addon's exports (native/cpu/addon.cc). Every call passes typed arrays only; scalar parameters,
  * shapes and strides are written into the Float64Array registered with `init` just before the call.
@@ -32,22 +30,6 @@ export interface NativeCpu {
   indexSelect(x: Float32Array, index: Int32Array, out: Float32Array): void;
   indexAdd(src: Float32Array, index: Int32Array, out: Float32Array): void;
 }
-
-/** Order must match `enum UnaryOp` in native/cpu/kernels.h. */
-export const UNARY_OPS: readonly UnaryOp[] = [
-  "neg", "abs", "sign", "exp", "expm1", "log", "log1p", "sqrt", "rsqrt", "square", "reciprocal",
-  "sin", "cos", "tanh", "sigmoid", "relu", "leakyRelu", "elu", "gelu", "geluTanh", "silu", "softplus",
-  "erf", "floor", "ceil", "round", "trunc", "clamp", "powScalar", "logicalNot", "isnan", "isinf",
-];
-
-/** Order must match `enum BinaryOp` in native/cpu/kernels.h. */
-export const BINARY_OPS: readonly BinaryOp[] = [
-  "add", "sub", "mul", "div", "pow", "maximum", "minimum", "atan2", "remainder",
-  "eq", "ne", "lt", "le", "gt", "ge", "logicalAnd", "logicalOr", "logicalXor",
-];
-
-export const UNARY_ID = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
-export const BINARY_ID = new Map<BinaryOp, number>(BINARY_OPS.map((op, i) => [op, i]));
 
 /** Highest rank the native strided kernels take (kMaxRank in kernels.h); larger falls back to js. */
 export const MAX_RANK = 16;

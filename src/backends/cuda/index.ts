@@ -1,6 +1,6 @@
-import type { AdamParams, Backend, BinaryOp, ConvGeometry, MatmulParams, PoolGeometry, ReduceOp, UnaryOp, UnaryParams } from "../backend.js";
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type Backend, type BinaryOp, type ConvGeometry, type MatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
-import { typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
 
 /** Device memory of the cuda backend: a handle into the addon's caching allocator. */
@@ -14,18 +14,6 @@ export class CudaStorage implements Storage {
   ) {}
 }
 
-// Op codes: the order of the unions in backend.ts, which native/cuda/kernels.cu switches on.
-const UNARY_CODES: Record<UnaryOp, number> = {
-  neg: 0, abs: 1, sign: 2, exp: 3, expm1: 4, log: 5, log1p: 6, sqrt: 7, rsqrt: 8, square: 9, reciprocal: 10,
-  sin: 11, cos: 12, tanh: 13, sigmoid: 14, relu: 15, leakyRelu: 16, elu: 17, gelu: 18, geluTanh: 19, silu: 20, softplus: 21,
-  erf: 22, floor: 23, ceil: 24, round: 25, trunc: 26, clamp: 27, powScalar: 28, logicalNot: 29, isnan: 30, isinf: 31,
-};
-const BINARY_CODES: Record<BinaryOp, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, atan2: 7, remainder: 8,
-  eq: 9, ne: 10, lt: 11, le: 12, gt: 13, ge: 14, logicalAnd: 15, logicalOr: 16, logicalXor: 17,
-};
-const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3 };
-const DTYPE_CODES: Record<DType, number> = { float32: 0, int32: 1, bool: 2 };
 const ELEM_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
 
 function cu(s: Storage): CudaStorage {
@@ -39,7 +27,7 @@ function hn(s: Storage | null): CudaHandle | null {
   return s ? h(s) : null;
 }
 function dt(s: Storage): number {
-  return DTYPE_CODES[s.dtype];
+  return DTYPE_CODE[s.dtype];
 }
 function float32(kernel: string, ...ss: Storage[]): void {
   for (const s of ss) if (s.dtype !== "float32") throw new Error(`cuda backend: ${kernel} expects float32 storage, got ${s.dtype}`);
@@ -134,21 +122,21 @@ export class CudaBackend implements Backend {
   // ---- elementwise ----
   unary(op: UnaryOp, x: Storage, out: Storage, n: number, p: UnaryParams = {}): void {
     const [alpha, min, max, exponent] = unaryArgs(op, p);
-    this.addon.unary(UNARY_CODES[op], h(x), dt(x), h(out), dt(out), n, alpha, min, max, exponent);
+    this.addon.unary(UNARY_CODE[op], h(x), dt(x), h(out), dt(out), n, alpha, min, max, exponent);
   }
 
   unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, n: number, p: UnaryParams = {}): void {
     float32("unaryGrad", x, y, gy, gx);
     const [alpha, min, max, exponent] = unaryArgs(op, p);
-    this.addon.unaryGrad(UNARY_CODES[op], h(x), h(y), h(gy), h(gx), n, alpha, min, max, exponent);
+    this.addon.unaryGrad(UNARY_CODE[op], h(x), h(y), h(gy), h(gx), n, alpha, min, max, exponent);
   }
 
   binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void {
-    this.addon.binary(BINARY_CODES[op], h(a), dt(a), aStrides, h(b), dt(b), bStrides, h(out), dt(out), shape);
+    this.addon.binary(BINARY_CODE[op], h(a), dt(a), aStrides, h(b), dt(b), bStrides, h(out), dt(out), shape);
   }
 
   binaryScalar(op: BinaryOp, a: Storage, s: number, out: Storage, n: number, reversed: boolean): void {
-    this.addon.binaryScalar(BINARY_CODES[op], h(a), dt(a), s, h(out), dt(out), n, reversed);
+    this.addon.binaryScalar(BINARY_CODE[op], h(a), dt(a), s, h(out), dt(out), n, reversed);
   }
 
   where(cond: Storage, cStrides: readonly number[], a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void {
@@ -158,7 +146,7 @@ export class CudaBackend implements Backend {
 
   // ---- reductions ----
   reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
-    this.addon.reduce(REDUCE_CODES[op], h(x), dt(x), h(out), dt(out), outer, r, inner);
+    this.addon.reduce(REDUCE_CODE[op], h(x), dt(x), h(out), dt(out), outer, r, inner);
   }
 
   argReduce(op: "argmax" | "argmin", x: Storage, out: Storage, outer: number, r: number, inner: number): void {
