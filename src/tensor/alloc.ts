@@ -10,10 +10,6 @@ export function empty(shape: Shape, dtype: DType = "float32", device: Device = "
   return new Tensor(b.alloc(dtype, numel(shape), zero), shape, dtype);
 }
 
-export function zerosOf(shape: Shape, dtype: DType = "float32", device: Device = "cpu"): Tensor {
-  return empty(shape, dtype, device, true);
-}
-
 /** A tensor viewing the same storage with another shape (same number of elements). */
 export function viewOf(t: Tensor, shape: Shape): Tensor {
   checkShape("view", shape);

@@ -4,6 +4,7 @@ import { empty, viewOf } from "../alloc.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, fmtShape, numel, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { mul } from "./elementwise.js";
+import { shareAs } from "./index-ops.js";
 import { expandCopy, sum, sumTo } from "./reduce.js";
 
 function gemm(a: Tensor, b: Tensor, out: Tensor, p: MatmulParams): void {
@@ -141,17 +142,13 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 /** Outer product of two vectors. */
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) throw new ShapeError("outer", `expects two vectors, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  return mul(reshapeRecorded(a, [a.shape[0], 1]), reshapeRecorded(b, [1, b.shape[0]]));
+  return mul(shareAs("view", a, [a.shape[0], 1]), shareAs("view", b, [1, b.shape[0]]));
 }
 
 /** Dot product of two vectors. */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1 || a.shape[0] !== b.shape[0]) throw new ShapeError("dot", `expects two vectors of equal length, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   return sum(mul(a, b));
-}
-
-function reshapeRecorded(x: Tensor, shape: number[]): Tensor {
-  return record("view", viewOf(x, shape), [x], (g) => [viewOf(g, x.shape)]);
 }
 
 declare module "../tensor.js" {

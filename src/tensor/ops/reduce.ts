@@ -5,6 +5,7 @@ import { empty, viewOf } from "../alloc.js";
 import { broadcastStrides, contiguousStrides, fmtShape, normDim, normDims, ShapeError, shapeEquals, splitAt, type Shape } from "../shape.js";
 import type { DType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
+import { shareAs } from "./index-ops.js";
 import { cast, div, eq, exp, log, mul, sqrt, sub, add } from "./elementwise.js";
 
 export type Dims = number | readonly number[];
@@ -221,12 +222,7 @@ export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   });
   const s = log(sum(exp(sub(x, m)), dims, true));
   const out = add(s, m);
-  return keepdim ? out : reshapeDrop(out, reducedShape(x.shape, dims, false));
-}
-
-function reshapeDrop(x: Tensor, shape: Shape): Tensor {
-  const v = viewOf(x, shape);
-  return record("view", v, [x], (g) => [viewOf(g, x.shape)]);
+  return keepdim ? out : shareAs("view", out, reducedShape(x.shape, dims, false));
 }
 
 /** Cumulative sum along `dim`. */
