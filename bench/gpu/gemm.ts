@@ -63,7 +63,7 @@ const results: Result[] = [];
   const c = addon.alloc(n * n * 4, false);
   addon.upload(a, randomF32(n * n, 1));
   addon.upload(b, randomF32(n * n, 2));
-  addon.setTf32(true);
+  addon.setMatmulPrecision(1);
   results.push(timeIt(addon, "tf32 sgemm (addon)", n, 20, 7, () => addon.gemm(a, b, c, 0, 1, n, n, n, false, false, 0, 0, false)));
   const backend = new CudaBackend(addon, loaded.info);
   const sa = backend.upload(randomF32(n * n, 3), "float32");
@@ -71,6 +71,10 @@ const results: Result[] = [];
   const sc = backend.alloc("float32", n * n, false);
   const p = { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: 0, strideB: 0 };
   results.push(timeIt(addon, "tf32 sgemm (CudaBackend.matmul)", n, 20, 7, () => backend.matmul(sa, sb, sc, p)));
+  // float32 in and out on bf16 tensor cores: setFloat32MatmulPrecision("medium")
+  backend.setMatmulPrecision("medium");
+  results.push(timeIt(addon, "fp32 medium (bf16 cores) sgemm", n, 20, 7, () => backend.matmul(sa, sb, sc, p)));
+  backend.setMatmulPrecision("high");
   for (const s of [sa, sb, sc]) backend.release(s);
   for (const h of [a, b, c] as CudaHandle[]) addon.free(h);
 }

@@ -33,6 +33,13 @@ def bench(name, n, dtype, iters, trials):
 
 torch_results = [
     bench("tf32 sgemm", 4096, torch.float32, 20, 7),
+]
+torch.set_float32_matmul_precision("medium")
+torch_results += [
+    bench("fp32 medium", 4096, torch.float32, 20, 7),
+]
+torch.set_float32_matmul_precision("high")
+torch_results += [
     bench("bf16 gemm", 8192, torch.bfloat16, 10, 7),
 ]
 print(json.dumps({"torch": torch.__version__, "device": torch.cuda.get_device_name(), "results": torch_results}))
@@ -43,6 +50,6 @@ if len(sys.argv) > 1:
     ref = {r["name"]: r for r in torch_results}
     print(f"\n{'benchmark':36} {'ingot TFLOP/s':>14} {'torch TFLOP/s':>14} {'ratio':>7}")
     for r in ingot["results"]:
-        key = "tf32 sgemm" if r["name"].startswith("tf32") else "bf16 gemm"
+        key = "tf32 sgemm" if r["name"].startswith("tf32") else "fp32 medium" if r["name"].startswith("fp32 medium") else "bf16 gemm"
         t = ref[key]
         print(f"{r['name']:36} {r['tflops']:14.1f} {t['tflops']:14.1f} {r['tflops'] / t['tflops']:7.3f}")

@@ -28,7 +28,7 @@ typedef void* cublasHandle_t;
 typedef int cublasStatus_t;
 enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
 enum { CUBLAS_DEFAULT_MATH = 0, CUBLAS_TF32_TENSOR_OP_MATH = 3 };
-enum { CUBLAS_COMPUTE_32F = 68, CUBLAS_COMPUTE_32F_FAST_TF32 = 77 };
+enum { CUBLAS_COMPUTE_32F = 68, CUBLAS_COMPUTE_32F_FAST_16BF = 75, CUBLAS_COMPUTE_32F_FAST_TF32 = 77 };
 enum { CUBLAS_GEMM_DEFAULT = -1 };
 
 struct Cublas {
@@ -51,7 +51,7 @@ struct State {
   cudaStream_t stream = nullptr;
   Cublas blas;
   void* blasWorkspace = nullptr;
-  bool tf32 = true;
+  int precision = 1;  // float32 matmul: 0 full fp32, 1 TF32 tensor cores, 2 bf16 tensor cores (fp32 in, out, accumulate)
   cudaEvent_t t0 = nullptr, t1 = nullptr;
   // caching allocator: rounded size -> free blocks
   std::unordered_map<size_t, std::vector<void*>> freeLists;
@@ -536,7 +536,7 @@ FN(Gemm) {
     int compute;
     if (dt == F32) {
       type = CUDA_R_32F;
-      compute = g.tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+      compute = g.precision == 2 ? CUBLAS_COMPUTE_32F_FAST_16BF : g.precision == 1 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
     } else if (dt == BF16) {
       type = CUDA_R_16BF;
       compute = CUBLAS_COMPUTE_32F;
@@ -554,10 +554,13 @@ FN(Gemm) {
   });
 }
 
-FN(SetTf32) {
+// setMatmulPrecision(0 | 1 | 2): see Globals::precision
+FN(SetMatmulPrecision) {
   BODY({
-    g.tf32 = a.flag(0);
-    if (g.blas.handle) g.blas.setMathMode(g.blas.handle, g.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
+    const int p = a.i32(0);
+    if (p < 0 || p > 2) throw JsError("cuda backend: matmul precision must be 0, 1 or 2");
+    g.precision = p;
+    if (g.blas.handle) g.blas.setMathMode(g.blas.handle, p == 1 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH);
     return undef(env);
   });
 }
@@ -598,14 +601,30 @@ FN(IndexAdd) {
 FN(Softmax) {
   BODY({
     requireReady();
-    softmax((const float*)a.ptr(0), (float*)a.ptr(1), a.i64(2), a.i64(3), a.flag(4), g.stream);
+    softmax((const float*)a.ptr(0), (float*)a.ptr(1), a.i64(2), a.i64(3), a.flag(4), 1.f, 0, g.stream);
     return undef(env);
   });
 }
 FN(SoftmaxGrad) {
   BODY({
     requireReady();
-    softmaxGrad((const float*)a.ptr(0), (const float*)a.ptr(1), (float*)a.ptr(2), a.i64(3), a.i64(4), a.flag(5), g.stream);
+    softmaxGrad((const float*)a.ptr(0), (const float*)a.ptr(1), (float*)a.ptr(2), a.i64(3), a.i64(4), a.flag(5), 1.f, 0, g.stream);
+    return undef(env);
+  });
+}
+// causalSoftmax(x, out, rows, cols, lq, scale)
+FN(CausalSoftmax) {
+  BODY({
+    requireReady();
+    softmax((const float*)a.ptr(0), (float*)a.ptr(1), a.i64(2), a.i64(3), false, (float)a.num(5), a.i64(4), g.stream);
+    return undef(env);
+  });
+}
+// causalSoftmaxGrad(y, gy, gx, rows, cols, lq, scale)
+FN(CausalSoftmaxGrad) {
+  BODY({
+    requireReady();
+    softmaxGrad((const float*)a.ptr(0), (const float*)a.ptr(1), (float*)a.ptr(2), a.i64(3), a.i64(4), false, (float)a.num(6), a.i64(5), g.stream);
     return undef(env);
   });
 }
@@ -760,9 +779,9 @@ napi_value Init(napi_env env, napi_value exports) {
     {"fill", Fill}, {"cast", Cast}, {"copyStrided", CopyStrided},
     {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"binaryScalar", BinaryScalar}, {"where", Where},
     {"reduce", Reduce}, {"argReduce", ArgReduce}, {"cumsum", Cumsum},
-    {"gemm", Gemm}, {"setTf32", SetTf32},
+    {"gemm", Gemm}, {"setMatmulPrecision", SetMatmulPrecision},
     {"gather", Gather}, {"scatterAdd", ScatterAdd}, {"indexSelect", IndexSelect}, {"indexAdd", IndexAdd},
-    {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
+    {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"causalSoftmax", CausalSoftmax}, {"causalSoftmaxGrad", CausalSoftmaxGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
     {"im2col", Im2col}, {"col2im", Col2im}, {"maxPool2d", MaxPool2d}, {"maxPool2dGrad", MaxPool2dGrad},
     {"avgPool2d", AvgPool2d}, {"avgPool2dGrad", AvgPool2dGrad}, {"adaptiveAvgPool2d", AdaptiveAvgPool2d},
     {"adaptiveAvgPool2dGrad", AdaptiveAvgPool2dGrad}, {"adamStep", AdamStep},

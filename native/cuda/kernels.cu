@@ -83,6 +83,19 @@ MATH1(m_abs, fabsf, fabs)
   __host__ __device__ __forceinline__ double name(double x, double y) { return dname(x, y); }
 MATH2(m_pow, powf, pow)
 MATH2(m_atan2, atan2f, atan2)
+// pow with a small integral exponent by repeated squaring: exact for integers (device powf is not:
+// powf(-3, 1) can give -2.9999998, which truncates to -2 in int32), and as PyTorch does for x^2
+template <typename C> __host__ __device__ __forceinline__ C powF(C a, C b) {
+  if (b != m_trunc(b) || m_abs(b) > C(64)) return m_pow(a, b);
+  int e = (int)m_abs(b);
+  C r = C(1), base = a;
+  while (e) {
+    if (e & 1) r *= base;
+    base *= base;
+    e >>= 1;
+  }
+  return b < 0 ? C(1) / r : r;
+}
 MATH2(m_fmod, fmodf, fmod)
 
 template <typename C> __host__ __device__ __forceinline__ C sigmoidF(C x) {
@@ -128,7 +141,7 @@ template <typename C> __host__ __device__ __forceinline__ C unaryF(int op, C x, 
     case 25: return m_rint(x);  // half to even in the default rounding mode
     case 26: return m_trunc(x);
     case 27: return x < C(p.lo) ? C(p.lo) : x > C(p.hi) ? C(p.hi) : x;  // NaN passes through
-    case 28: return m_pow(x, C(p.exponent));
+    case 28: return powF(x, C(p.exponent));
     case 29: return truthy(x) ? C(0) : C(1);
     case 30: return isNaN(x) ? C(1) : C(0);
     case 31: return (x == C(INFINITY) || x == C(-INFINITY)) ? C(1) : C(0);
@@ -202,7 +215,7 @@ template <typename C> __host__ __device__ __forceinline__ C binaryF(int op, C a,
     case 1: return a - b;
     case 2: return a * b;
     case 3: return a / b;
-    case 4: return m_pow(a, b);
+    case 4: return powF(a, b);
     case 5: return (isNaN(a) || isNaN(b)) ? C(NAN) : a > b ? a : b;
     case 6: return (isNaN(a) || isNaN(b)) ? C(NAN) : a < b ? a : b;
     case 7: return m_atan2(a, b);
@@ -350,22 +363,25 @@ __global__ void rowReduceKernel(const TI* __restrict__ x, TO* __restrict__ out, 
   }
 }
 
-// [outer, r, inner] with inner > 1: block (32, ty) over 32 columns of one outer slice
+// [outer, r, inner] with inner > 1: block (32, ty) over 32 columns of one outer slice and rows
+// [blockIdx.y·chunk, +chunk); block y writes out[(y·outer + p)·inner + q] (partials when gridDim.y > 1)
 template <typename TI, typename TO, int OP>
-__global__ void colReduceKernel(const TI* __restrict__ x, TO* __restrict__ out, int64_t outer, int64_t r, int64_t inner, int64_t colBlocks) {
+__global__ void colReduceKernel(const TI* __restrict__ x, TO* __restrict__ out, int64_t outer, int64_t r, int64_t inner, int64_t colBlocks, int64_t chunk) {
   __shared__ double sm[32][33];
   const int64_t p = blockIdx.x / colBlocks;
   const int64_t q = (blockIdx.x % colBlocks) * 32 + threadIdx.x;
+  const int64_t begin = (int64_t)blockIdx.y * chunk;
+  const int64_t end = begin + chunk < r ? begin + chunk : r;
   double acc = rInit<OP>();
   if (q < inner) {
     const TI* base = x + p * r * inner + q;
-    for (int64_t i = threadIdx.y; i < r; i += blockDim.y) acc = rCombine<OP>(acc, (double)base[i * inner]);
+    for (int64_t i = begin + threadIdx.y; i < end; i += blockDim.y) acc = rCombine<OP>(acc, (double)base[i * inner]);
   }
   sm[threadIdx.y][threadIdx.x] = acc;
   __syncthreads();
   if (threadIdx.y == 0 && q < inner) {
     for (int k = 1; k < (int)blockDim.y; k++) acc = rCombine<OP>(acc, sm[k][threadIdx.x]);
-    out[p * inner + q] = St<TO>::from(acc);
+    out[((int64_t)blockIdx.y * outer + p) * inner + q] = St<TO>::from(acc);
   }
 }
 
@@ -572,6 +588,68 @@ __global__ void softmaxGradKernel(const float* __restrict__ y, const float* __re
     for (int64_t j = lane; j < cols; j += width) gx[base + j] = gy[base + j] - expf(y[base + j]) * s;
   } else {
     for (int64_t j = lane; j < cols; j += width) gx[base + j] = y[base + j] * (gy[base + j] - s);
+  }
+}
+
+// A warp per row with the row held in registers (cols <= 32*VPT): one read of x, one write. With
+// causalLq > 0, row r is query (r mod causalLq) of causal attention and sees columns j <= that index;
+// the masked columns are neither read nor exponentiated, and come out 0 (-inf for log-softmax).
+template <int VPT>
+__global__ void softmaxRegKernel(const float* __restrict__ x, float* __restrict__ out, int64_t rows, int cols, bool log, float scale, int64_t causalLq) {
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const int limit = causalLq > 0 && row % causalLq + 1 < cols ? (int)(row % causalLq + 1) : cols;
+  const float* xr = x + row * cols;
+  float* orow = out + row * cols;
+  float v[VPT];
+  float mx = -INFINITY;
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    const int j = k * 32 + lane;
+    v[k] = j < limit ? xr[j] * scale : -INFINITY;
+    mx = fmaxf(mx, v[k]);
+  }
+  mx = warpMax(mx);
+  if (mx == -INFINITY) mx = 0.f;  // a fully masked row gives NaN below, as in PyTorch
+  float s = 0.f;
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    v[k] -= mx;
+    s += k * 32 + lane < limit ? expf(v[k]) : 0.f;
+  }
+  s = warpSum(s);
+  const float lse = logf(s), inv = 1.f / s;
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    const int j = k * 32 + lane;
+    if (j < cols) orow[j] = j < limit ? (log ? v[k] - lse : expf(v[k]) * inv) : (log ? -INFINITY : 0.f);
+  }
+}
+
+// The gradient of softmaxRegKernel with respect to x (its scale included); masked columns get 0.
+template <int VPT>
+__global__ void softmaxGradRegKernel(const float* __restrict__ y, const float* __restrict__ gy, float* __restrict__ gx, int64_t rows, int cols, bool log, float scale, int64_t causalLq) {
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  if (row >= rows) return;
+  const int lane = threadIdx.x & 31;
+  const int limit = causalLq > 0 && row % causalLq + 1 < cols ? (int)(row % causalLq + 1) : cols;
+  const int64_t base = row * cols;
+  float yv[VPT], gv[VPT];
+  float s = 0.f;
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    const int j = k * 32 + lane;
+    const bool in = j < limit;
+    yv[k] = in ? y[base + j] : 0.f;
+    gv[k] = in ? gy[base + j] : 0.f;
+    s += log ? gv[k] : gv[k] * yv[k];
+  }
+  s = warpSum(s);
+#pragma unroll
+  for (int k = 0; k < VPT; k++) {
+    const int j = k * 32 + lane;
+    if (j < cols) gx[base + j] = j < limit ? scale * (log ? gv[k] - expf(yv[k]) * s : yv[k] * (gv[k] - s)) : 0.f;
   }
 }
 
@@ -947,6 +1025,24 @@ void copyStrided(const void* src, int64_t srcOff, void* dst, int64_t dstOff, con
       check(cudaMemcpyAsync(b, a, n * sizeof(T), cudaMemcpyDeviceToDevice, s), "copyStrided");
       return;
     }
+    // runs of 16 bytes contiguous on both sides (e.g. attention heads of 64 floats) move as uint4
+    const int last = g.rank - 1;
+    const int64_t per = 16 / sizeof(T);
+    bool vec = sizeof(T) < 16 && g.rank > 0 && g.s0[last] == 1 && g.s1[last] == 1 && g.shape[last] % per == 0 &&
+               ((uintptr_t)a % 16) == 0 && ((uintptr_t)b % 16) == 0;
+    for (int d = 0; vec && d < last; d++) vec = g.s0[d] % per == 0 && g.s1[d] % per == 0;
+    if (vec) {
+      Strided v = g;
+      v.shape[last] /= per;
+      for (int d = 0; d < last; d++) {
+        v.s0[d] /= per;
+        v.s1[d] /= per;
+      }
+      const int64_t nv = n / per;
+      if (fits32(v, nv)) copyStridedKernel<int32_t, uint4><<<gridFor(nv), kThreads, 0, s>>>((const uint4*)a, (uint4*)b, nv, v);
+      else copyStridedKernel<int64_t, uint4><<<gridFor(nv), kThreads, 0, s>>>((const uint4*)a, (uint4*)b, nv, v);
+      return;
+    }
     if (fits32(g, n)) copyStridedKernel<int32_t, T><<<gridFor(n), kThreads, 0, s>>>(a, b, n, g);
     else copyStridedKernel<int64_t, T><<<gridFor(n), kThreads, 0, s>>>(a, b, n, g);
   };
@@ -1113,7 +1209,26 @@ void reduceTyped(const TI* x, TO* out, int64_t outer, int64_t r, int64_t inner, 
   } else {
     const int64_t colBlocks = (inner + 31) / 32;
     const int ty = r >= 256 ? 32 : 8;
-    colReduceKernel<TI, TO, OP><<<(unsigned)(outer * colBlocks), dim3(32, ty), 0, s>>>(x, out, outer, r, inner, colBlocks);
+    // few column blocks over long columns (a bias gradient: [16384, 768] → [768]): split the rows too
+    int64_t chunks = 1;
+    if (outer * colBlocks < 264 && r >= 1024) {
+      chunks = (528 + outer * colBlocks - 1) / (outer * colBlocks);
+      const int64_t maxChunks = r / 256;
+      if (chunks > maxChunks) chunks = maxChunks;
+      if (chunks > 65535) chunks = 65535;
+    }
+    if (chunks <= 1) {
+      colReduceKernel<TI, TO, OP><<<(unsigned)(outer * colBlocks), dim3(32, ty), 0, s>>>(x, out, outer, r, inner, colBlocks, r);
+    } else {
+      const int64_t chunk = (r + chunks - 1) / chunks;
+      chunks = (r + chunk - 1) / chunk;
+      double* part = (double*)scratch(sizeof(double) * chunks * outer * inner, ctx);
+      colReduceKernel<TI, double, OP><<<dim3((unsigned)(outer * colBlocks), (unsigned)chunks), dim3(32, ty), 0, s>>>(x, part, outer, r, inner, colBlocks, chunk);
+      checkLaunch("reduce");
+      // partials [chunks, outer·inner] reduce over chunks
+      const int64_t cb2 = (outer * inner + 31) / 32;
+      colReduceKernel<double, TO, OP><<<(unsigned)cb2, dim3(32, 8), 0, s>>>(part, out, 1, chunks, outer * inner, cb2, chunks);
+    }
   }
   checkLaunch("reduce");
 }
@@ -1218,19 +1333,44 @@ void launchRows(int64_t rows, int64_t cols, KW warpLaunch, KB blockLaunch) {
 }
 }  // namespace
 
-void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log, cudaStream_t s) {
-  if (cols <= 0) return;
-  launchRows(rows, cols,
-    [&](unsigned b, int t) { softmaxKernel<true><<<b, t, 0, s>>>(x, out, rows, cols, log); },
-    [&](unsigned b, int t) { softmaxKernel<false><<<b, t, 0, s>>>(x, out, rows, cols, log); });
+namespace {
+// rows that fit in a warp's registers (cols <= 1024) take the register kernels; VPT = values per lane
+template <typename F>
+bool withVpt(int64_t cols, F f) {
+  if (cols <= 32) f(std::integral_constant<int, 1>{});
+  else if (cols <= 64) f(std::integral_constant<int, 2>{});
+  else if (cols <= 128) f(std::integral_constant<int, 4>{});
+  else if (cols <= 256) f(std::integral_constant<int, 8>{});
+  else if (cols <= 512) f(std::integral_constant<int, 16>{});
+  else if (cols <= 1024) f(std::integral_constant<int, 32>{});
+  else return false;
+  return true;
+}
+}  // namespace
+
+void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log, float scale, int64_t causalLq, cudaStream_t s) {
+  if (cols <= 0 || rows <= 0) return;
+  const unsigned blocks = (unsigned)((rows + 3) / 4);
+  const bool reg = withVpt(cols, [&](auto vpt) { softmaxRegKernel<decltype(vpt)::value><<<blocks, 128, 0, s>>>(x, out, rows, (int)cols, log, scale, causalLq); });
+  if (!reg) {
+    if (scale != 1.f || causalLq > 0) throw std::runtime_error("cuda backend: scaled or causal softmax needs rows of at most 1024 columns");
+    launchRows(rows, cols,
+      [&](unsigned b, int t) { softmaxKernel<true><<<b, t, 0, s>>>(x, out, rows, cols, log); },
+      [&](unsigned b, int t) { softmaxKernel<false><<<b, t, 0, s>>>(x, out, rows, cols, log); });
+  }
   checkLaunch("softmax");
 }
 
-void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols, bool log, cudaStream_t s) {
-  if (cols <= 0) return;
-  launchRows(rows, cols,
-    [&](unsigned b, int t) { softmaxGradKernel<true><<<b, t, 0, s>>>(y, gy, gx, rows, cols, log); },
-    [&](unsigned b, int t) { softmaxGradKernel<false><<<b, t, 0, s>>>(y, gy, gx, rows, cols, log); });
+void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols, bool log, float scale, int64_t causalLq, cudaStream_t s) {
+  if (cols <= 0 || rows <= 0) return;
+  const unsigned blocks = (unsigned)((rows + 3) / 4);
+  const bool reg = withVpt(cols, [&](auto vpt) { softmaxGradRegKernel<decltype(vpt)::value><<<blocks, 128, 0, s>>>(y, gy, gx, rows, (int)cols, log, scale, causalLq); });
+  if (!reg) {
+    if (scale != 1.f || causalLq > 0) throw std::runtime_error("cuda backend: scaled or causal softmax needs rows of at most 1024 columns");
+    launchRows(rows, cols,
+      [&](unsigned b, int t) { softmaxGradKernel<true><<<b, t, 0, s>>>(y, gy, gx, rows, cols, log); },
+      [&](unsigned b, int t) { softmaxGradKernel<false><<<b, t, 0, s>>>(y, gy, gx, rows, cols, log); });
+  }
   checkLaunch("softmaxGrad");
 }
 

@@ -55,8 +55,9 @@ void scatterAdd(const void* src, int dt, const int32_t* idx, void* out, int64_t 
 void indexSelect(const void* x, int elemBytes, const int32_t* idx, void* out, int64_t outer, int64_t rx, int64_t nIdx, int64_t inner, cudaStream_t s);
 void indexAdd(const void* src, int dt, const int32_t* idx, void* out, int64_t outer, int64_t rOut, int64_t nIdx, int64_t inner, cudaStream_t s);
 
-void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log, cudaStream_t s);
-void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols, bool log, cudaStream_t s);
+// scale multiplies x first; causalLq > 0 masks column j of row r unless j <= r mod causalLq (attention)
+void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log, float scale, int64_t causalLq, cudaStream_t s);
+void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols, bool log, float scale, int64_t causalLq, cudaStream_t s);
 void layerNorm(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd, int64_t rows, int64_t cols, float eps, cudaStream_t s);
 void layerNormGrad(const float* x, const float* w, const float* mean, const float* rstd, const float* gy, float* gx, float* gw, float* gb, int64_t rows, int64_t cols, cudaStream_t s);
 

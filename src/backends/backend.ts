@@ -87,7 +87,25 @@ export interface Backend {
   // ---- fused fast paths ----
   /** One Adam/AdamW update in place on param, m, v. */
   adamStep(param: Storage, grad: Storage, m: Storage, v: Storage, n: number, p: AdamParams): void;
+  /**
+   * Optional, for causal attention: rows = batch·lq rows of lk scores; row r is query i = r mod lq and
+   * keeps keys j ≤ i. out = softmax(scale·x) over those keys and 0 elsewhere, in one pass (no mask
+   * tensor, no separate scaling; masked scores are not even read). Returns false, doing nothing, for
+   * shapes it does not take; the caller then masks and softmaxes separately.
+   */
+  causalSoftmax?(x: Storage, out: Storage, rows: number, cols: number, lq: number, scale: number): boolean;
+  /** Optional: the gradient of causalSoftmax with respect to x (scale included), from its output y; false as above. */
+  causalSoftmaxGrad?(y: Storage, gy: Storage, gx: Storage, rows: number, cols: number, lq: number, scale: number): boolean;
+  /** Optional: how float32 matmuls may round inputs on this device (see setFloat32MatmulPrecision). */
+  setMatmulPrecision?(precision: MatmulPrecision): void;
 }
+
+/**
+ * PyTorch's float32 matmul precision: "highest" computes in float32; "high" may use TF32 tensor cores
+ * (10-bit mantissa inputs); "medium" may use bfloat16 tensor cores (8-bit mantissa). Accumulation and
+ * storage stay float32 in every mode.
+ */
+export type MatmulPrecision = "highest" | "high" | "medium";
 
 /**
  * Every unary op, in the order native addons number them (`enum UnaryOp` in native/cpu/kernels.h,

@@ -1,4 +1,4 @@
-import type { Backend } from "./backend.js";
+import type { Backend, MatmulPrecision } from "./backend.js";
 import type { Device } from "./storage.js";
 import { JsBackend } from "./js/index.js";
 import { loadCpuBackend } from "./cpu/load.js";
@@ -66,7 +66,28 @@ export function availableBackends(): string[] {
   return [...available.keys()];
 }
 
+// INGOT_CUDA_TF32=0 starts in exact float32, like NVIDIA_TF32_OVERRIDE=0 does for PyTorch
+let matmulPrecision: MatmulPrecision = process.env.INGOT_CUDA_TF32 === "0" ? "highest" : "high";
+
+/**
+ * PyTorch's torch.set_float32_matmul_precision for every device backend, present and loaded later.
+ * The default here is "high" (TF32 tensor cores on a GPU, as PyTorch's own benchmarks are usually run);
+ * "highest" is exact float32, "medium" bf16 tensor cores. Host backends always compute in float32.
+ */
+export function setFloat32MatmulPrecision(precision: MatmulPrecision): void {
+  if (precision !== "highest" && precision !== "high" && precision !== "medium") {
+    throw new Error(`setFloat32MatmulPrecision: expected "highest", "high" or "medium", got ${JSON.stringify(precision)}`);
+  }
+  matmulPrecision = precision;
+  for (const b of deviceBackends.values()) b.setMatmulPrecision?.(precision);
+}
+
+export function getFloat32MatmulPrecision(): MatmulPrecision {
+  return matmulPrecision;
+}
+
 export function registerBackend(b: Backend): void {
+  b.setMatmulPrecision?.(matmulPrecision);
   available.set(b.name, b);
   if (b.device !== "cpu") deviceBackends = new Map(deviceBackends).set(b.device, b);
 }

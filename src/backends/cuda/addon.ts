@@ -50,13 +50,16 @@ export interface CudaAddon {
   argReduce(isMax: boolean, x: H, xDtype: number, out: H, outer: number, r: number, inner: number): void;
   cumsum(x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number, reverse: boolean): void;
   gemm(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
-  setTf32(on: boolean): void;
+  /** 0: full float32, 1: TF32 tensor cores, 2: bf16 tensor cores. */
+  setMatmulPrecision(precision: number): void;
   gather(x: H, elemBytes: number, index: H, out: H, outer: number, rx: number, ri: number, inner: number): void;
   scatterAdd(src: H, dtype: number, index: H, out: H, outer: number, rOut: number, ri: number, inner: number): void;
   indexSelect(x: H, elemBytes: number, index: H, out: H, outer: number, rx: number, nIdx: number, inner: number): void;
   indexAdd(src: H, dtype: number, index: H, out: H, outer: number, rOut: number, nIdx: number, inner: number): void;
   softmax(x: H, out: H, rows: number, cols: number, log: boolean): void;
   softmaxGrad(y: H, gy: H, gx: H, rows: number, cols: number, log: boolean): void;
+  causalSoftmax(x: H, out: H, rows: number, cols: number, lq: number, scale: number): void;
+  causalSoftmaxGrad(y: H, gy: H, gx: H, rows: number, cols: number, lq: number, scale: number): void;
   layerNorm(x: H, weight: HN, bias: HN, out: H, mean: H, rstd: H, rows: number, cols: number, eps: number): void;
   layerNormGrad(x: H, weight: HN, mean: H, rstd: H, gy: H, gx: H, gw: HN, gb: HN, rows: number, cols: number): void;
   im2col(x: H, cols: H, geometry: readonly number[]): void;

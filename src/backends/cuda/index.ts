@@ -1,4 +1,4 @@
-import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type Backend, type BinaryOp, type ConvGeometry, type MatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type Backend, type BinaryOp, type ConvGeometry, type MatmulParams, type MatmulPrecision, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
 import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
@@ -14,6 +14,7 @@ export class CudaStorage implements Storage {
   ) {}
 }
 
+const MATMUL_PRECISION_CODE: Record<MatmulPrecision, number> = { highest: 0, high: 1, medium: 2 };
 const ELEM_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
 
 function cu(s: Storage): CudaStorage {
@@ -45,7 +46,7 @@ function pool(p: PoolGeometry): number[] {
 /**
  * Kernels on an NVIDIA GPU through the native addon (native/cuda). Work is queued on one CUDA stream and
  * runs asynchronously; only download() waits. Memory comes from a size-bucketed caching allocator.
- * float32 matmul uses cuBLAS with TF32 tensor cores unless INGOT_CUDA_TF32=0.
+ * float32 matmul uses cuBLAS at the precision setFloat32MatmulPrecision picks (TF32 tensor cores by default).
  */
 export class CudaBackend implements Backend {
   readonly name = "cuda";
@@ -54,13 +55,15 @@ export class CudaBackend implements Backend {
   constructor(
     readonly addon: CudaAddon,
     readonly info: CudaDeviceInfo,
-  ) {
-    if (process.env.INGOT_CUDA_TF32 === "0") addon.setTf32(false);
+  ) {}
+
+  /** Turns TF32 tensor-core math for float32 matmul on ("high", the default) or off ("highest"). */
+  setTf32(on: boolean): void {
+    this.setMatmulPrecision(on ? "high" : "highest");
   }
 
-  /** Turns TF32 tensor-core math for float32 matmul on or off (on by default; INGOT_CUDA_TF32=0 starts with it off). */
-  setTf32(on: boolean): void {
-    this.addon.setTf32(on);
+  setMatmulPrecision(precision: MatmulPrecision): void {
+    this.addon.setMatmulPrecision(MATMUL_PRECISION_CODE[precision]);
   }
 
   /** Waits for all queued device work. */
@@ -195,6 +198,22 @@ export class CudaBackend implements Backend {
     float32("softmaxGrad", y, gy, gx);
     this.addon.softmaxGrad(h(y), h(gy), h(gx), rows, cols, log);
   }
+
+  // the fused kernels hold a row in one warp's registers: up to 1024 keys
+  causalSoftmax(x: Storage, out: Storage, rows: number, cols: number, lq: number, scale: number): boolean {
+    float32("causalSoftmax", x, out);
+    if (cols > 1024) return false;
+    this.addon.causalSoftmax(h(x), h(out), rows, cols, lq, scale);
+    return true;
+  }
+
+  causalSoftmaxGrad(y: Storage, gy: Storage, gx: Storage, rows: number, cols: number, lq: number, scale: number): boolean {
+    float32("causalSoftmaxGrad", y, gy, gx);
+    if (cols > 1024) return false;
+    this.addon.causalSoftmaxGrad(h(y), h(gy), h(gx), rows, cols, lq, scale);
+    return true;
+  }
+
 
   layerNorm(x: Storage, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
     this.addon.layerNorm(h(x), hn(weight), hn(bias), h(out), h(mean), h(rstd), rows, cols, eps);

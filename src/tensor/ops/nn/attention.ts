@@ -1,6 +1,8 @@
 // Scaled dot-product attention: batched GEMM (k read transposed in place) → mask → row softmax →
 // (dropout) → batched GEMM, with a hand-written backward over the same kernels.
 import { needsGrad, record } from "../../../autograd/record.js";
+import type { Backend } from "../../../backends/backend.js";
+import type { Storage } from "../../../backends/storage.js";
 import { backendFor } from "../../../backends/registry.js";
 import { empty } from "../../alloc.js";
 import type { Generator } from "../../random.js";
@@ -23,10 +25,34 @@ export interface AttentionOptions {
   generator?: Generator;
 }
 
-function causalMask(lq: number, lk: number, device: Tensor["device"]): Tensor {
+// Causal masks are cached per device and size as bare storage (not tensors, which would count as live):
+// building one is a host loop plus an upload, and an upload waits for the device queue, which would
+// stall every layer of a GPU model.
+const causalMasks = new Map<string, Storage>();
+
+function causalMask(lq: number, lk: number, device: Tensor["device"]): Storage {
+  const key = `${device}:${lq}x${lk}`;
+  const hit = causalMasks.get(key);
+  if (hit) return hit;
   const m = new Uint8Array(lq * lk);
   for (let i = 0; i < lq; i++) m.fill(1, i * lk, i * lk + Math.min(i + 1, lk));
-  return new Tensor(backendFor(device).upload(m, "bool"), [lq, lk], "bool");
+  const st = backendFor(device).upload(m, "bool");
+  causalMasks.set(key, st);
+  return st;
+}
+
+/** Applies a bool mask (false → -inf) or adds a float mask to the scores, in place. */
+function maskScores(b: Backend, scores: Tensor, mask: Storage, maskShape: readonly number[]): void {
+  const shape = scores.shape;
+  const sStrides = contiguousStrides(shape);
+  if (mask.dtype === "bool") {
+    const ninf = empty([], "float32", scores.device);
+    b.fill(ninf.storage, -Infinity);
+    b.where(mask, broadcastStrides(maskShape, shape), scores.storage, sStrides, ninf.storage, shape.map(() => 0), scores.storage, shape);
+    ninf.dispose();
+  } else {
+    b.binary("add", scores.storage, sStrides, mask, broadcastStrides(maskShape, shape), scores.storage, shape);
+  }
 }
 
 /**
@@ -62,27 +88,27 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     if (off < 0 || mask.shape.some((d, i) => d !== 1 && d !== scoreShape[off + i])) throw new ShapeError(op, `attnMask ${fmtShape(mask.shape)} does not broadcast to the scores ${fmtShape(scoreShape)}`);
   }
   const b = q.backend;
-  // pre-scaled q: the backward of k then needs no extra pass
-  let qs = qe;
-  if (scale !== 1) {
-    qs = empty(qe.shape, "float32", q.device);
-    b.binaryScalar("mul", qe.storage, scale, qs.storage, qe.size, false);
-  }
-  const scores = empty(scoreShape, "float32", q.device);
-  gemm(qs, ke, scores, { batch: nb, m: lq, n: lk, k: d, transA: false, transB: true, strideA: lq * d, strideB: lk * d });
   const sStrides = contiguousStrides(scoreShape);
-  const cmask = opts.isCausal ? causalMask(lq, lk, q.device) : mask && mask.dtype === "bool" ? mask : null;
-  if (cmask) {
-    const ninf = empty([], "float32", q.device);
-    b.fill(ninf.storage, -Infinity);
-    b.where(cmask.storage, broadcastStrides(cmask.shape, scoreShape), scores.storage, sStrides, ninf.storage, scoreShape.map(() => 0), scores.storage, scoreShape);
-    ninf.dispose();
-    if (cmask !== mask) cmask.dispose();
-  } else if (mask) {
-    b.binary("add", scores.storage, sStrides, mask.storage, broadcastStrides(mask.shape, scoreShape), scores.storage, scoreShape);
-  }
+  const scores = empty(scoreShape, "float32", q.device);
   const probs = empty(scoreShape, "float32", q.device);
-  b.softmax(scores.storage, probs.storage, nb * lq, lk, false);
+  // a backend's fused causal softmax scales and masks in the same pass; otherwise q is pre-scaled (the
+  // backward of k then needs no extra pass) and a mask applied to the scores
+  let qs = qe;
+  let fused = false;
+  if (opts.isCausal && b.causalSoftmax) {
+    gemm(qe, ke, scores, { batch: nb, m: lq, n: lk, k: d, transA: false, transB: true, strideA: lq * d, strideB: lk * d });
+    fused = b.causalSoftmax(scores.storage, probs.storage, nb * lq, lk, lq, scale);
+  }
+  if (!fused) {
+    if (scale !== 1) {
+      qs = empty(qe.shape, "float32", q.device);
+      b.binaryScalar("mul", qe.storage, scale, qs.storage, qe.size, false);
+    }
+    gemm(qs, ke, scores, { batch: nb, m: lq, n: lk, k: d, transA: false, transB: true, strideA: lq * d, strideB: lk * d });
+    if (opts.isCausal) maskScores(b, scores, causalMask(lq, lk, q.device), [lq, lk]);
+    else if (mask) maskScores(b, scores, mask.storage, mask.shape);
+    b.softmax(scores.storage, probs.storage, nb * lq, lk, false);
+  }
   scores.dispose();
   let dmask: Tensor | null = null;
   let pd = probs;
@@ -110,14 +136,19 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     gemm(g, ve, gp, { batch: nb, m: lq, n: lk, k: dv, transA: false, transB: true, strideA: lq * dv, strideB: lk * dv });
     if (dmask) b.binary("mul", gp.storage, sStrides, dmask.storage, sStrides, gp.storage, scoreShape);
     const gs = empty(scoreShape, "float32", q.device);
-    b.softmaxGrad(probs.storage, gp.storage, gs.storage, nb * lq, lk, false);
+    // the fused path's gradient includes the scale, which the unfused path folded into qs
+    const fusedGrad = fused && (b.causalSoftmaxGrad?.(probs.storage, gp.storage, gs.storage, nb * lq, lk, lq, scale) ?? false);
+    if (!fusedGrad) {
+      b.softmaxGrad(probs.storage, gp.storage, gs.storage, nb * lq, lk, false);
+      if (fused && scale !== 1) b.binaryScalar("mul", gs.storage, scale, gs.storage, gs.size, false);
+    }
     gp.dispose();
     let gq: Tensor | null = null;
     let gk: Tensor | null = null;
     if (qe.requiresGrad) {
       gq = empty(qe.shape, "float32", q.device);
       gemm(gs, ke, gq, { batch: nb, m: lq, n: d, k: lk, transA: false, transB: false, strideA: lq * lk, strideB: lk * d });
-      if (scale !== 1) b.binaryScalar("mul", gq.storage, scale, gq.storage, gq.size, false);
+      if (!fused && scale !== 1) b.binaryScalar("mul", gq.storage, scale, gq.storage, gq.size, false);
     }
     if (ke.requiresGrad) {
       gk = empty(ke.shape, "float32", q.device);
