@@ -2,3 +2,10 @@
 export * from "./tensor/index.js";
 export * from "./autograd/index.js";
 export * from "./backends/index.js";
+export * from "./nn/index.js";
+export * from "./losses/index.js";
+// the losses folder's versions take every PyTorch option and supersede the engine's fused basics
+export { crossEntropy, nllLoss, binaryCrossEntropyWithLogits, mseLoss } from "./losses/index.js";
+export * from "./optim/index.js";
+export * from "./metrics/index.js";
+export * from "./io/index.js";
