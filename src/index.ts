@@ -9,3 +9,5 @@ export { crossEntropy, nllLoss, binaryCrossEntropyWithLogits, mseLoss } from "./
 export * from "./optim/index.js";
 export * from "./metrics/index.js";
 export * from "./io/index.js";
+export * from "./models/index.js";
+export * from "./train/index.js";
