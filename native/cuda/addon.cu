@@ -612,6 +612,22 @@ FN(SoftmaxGrad) {
     return undef(env);
   });
 }
+// crossEntropy(x, target, loss, lse, rows, cols, ignoreIndex)
+FN(CrossEntropy) {
+  BODY({
+    requireReady();
+    crossEntropy((const float*)a.ptr(0), (const int32_t*)a.ptr(1), (float*)a.ptr(2), (float*)a.ptr(3), a.i64(4), a.i64(5), a.i32(6), g.stream);
+    return undef(env);
+  });
+}
+// crossEntropyGrad(x, target, lse, w, gx, rows, cols)
+FN(CrossEntropyGrad) {
+  BODY({
+    requireReady();
+    crossEntropyGrad((const float*)a.ptr(0), (const int32_t*)a.ptr(1), (const float*)a.ptr(2), (const float*)a.ptr(3), (float*)a.ptr(4), a.i64(5), a.i64(6), g.stream);
+    return undef(env);
+  });
+}
 // causalSoftmax(x, out, rows, cols, lq, scale)
 FN(CausalSoftmax) {
   BODY({
@@ -781,7 +797,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"reduce", Reduce}, {"argReduce", ArgReduce}, {"cumsum", Cumsum},
     {"gemm", Gemm}, {"setMatmulPrecision", SetMatmulPrecision},
     {"gather", Gather}, {"scatterAdd", ScatterAdd}, {"indexSelect", IndexSelect}, {"indexAdd", IndexAdd},
-    {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"causalSoftmax", CausalSoftmax}, {"causalSoftmaxGrad", CausalSoftmaxGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
+    {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"causalSoftmax", CausalSoftmax}, {"crossEntropy", CrossEntropy}, {"crossEntropyGrad", CrossEntropyGrad}, {"causalSoftmaxGrad", CausalSoftmaxGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
     {"im2col", Im2col}, {"col2im", Col2im}, {"maxPool2d", MaxPool2d}, {"maxPool2dGrad", MaxPool2dGrad},
     {"avgPool2d", AvgPool2d}, {"avgPool2dGrad", AvgPool2dGrad}, {"adaptiveAvgPool2d", AdaptiveAvgPool2d},
     {"adaptiveAvgPool2dGrad", AdaptiveAvgPool2dGrad}, {"adamStep", AdamStep},

@@ -1,6 +1,7 @@
 // Ingot CUDA kernels. Semantics follow the js backend (src/backends/js), which is the reference.
 #include "kernels.h"
 
+#include <algorithm>
 #include <cfloat>
 #include <climits>
 #include <cmath>
@@ -650,6 +651,68 @@ __global__ void softmaxGradRegKernel(const float* __restrict__ y, const float* _
   for (int k = 0; k < VPT; k++) {
     const int j = k * 32 + lane;
     if (j < cols) gx[base + j] = j < limit ? scale * (log ? gv[k] - expf(yv[k]) * s : yv[k] * (gv[k] - s)) : 0.f;
+  }
+}
+
+// Cross-entropy over long rows (a language model's vocabulary), a block per row: loss[r] =
+// logsumexp(x[r]) - x[r, t[r]] and lse[r] kept for the backward pass; rows whose target is ignoreIndex
+// get loss 0. One read of the logits with an online max/sum; no log-probabilities are stored.
+__global__ void crossEntropyKernel(const float* __restrict__ x, const int32_t* __restrict__ t, float* __restrict__ loss, float* __restrict__ lse, int64_t cols, int32_t ignoreIndex) {
+  __shared__ float smM[32], smS[32];
+  const int64_t row = blockIdx.x;
+  const float* xr = x + row * cols;
+  float m = -INFINITY, s = 0.f;
+  for (int64_t j = threadIdx.x; j < cols; j += blockDim.x) {
+    const float v = xr[j];
+    if (v > m) {
+      s = s * expf(m - v) + 1.f;
+      m = v;
+    } else {
+      s += expf(v - m);
+    }
+  }
+  // merge (m, s) pairs: first across the warp, then across warps
+  for (int o = 16; o > 0; o >>= 1) {
+    const float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, s, o);
+    const float mm = fmaxf(m, m2);
+    s = (m == -INFINITY ? 0.f : s * expf(m - mm)) + (m2 == -INFINITY ? 0.f : s2 * expf(m2 - mm));
+    m = mm;
+  }
+  const int w = threadIdx.x >> 5, l = threadIdx.x & 31, nw = blockDim.x >> 5;
+  if (l == 0) {
+    smM[w] = m;
+    smS[w] = s;
+  }
+  __syncthreads();
+  if (w == 0) {
+    m = l < nw ? smM[l] : -INFINITY;
+    s = l < nw ? smS[l] : 0.f;
+    for (int o = 16; o > 0; o >>= 1) {
+      const float m2 = __shfl_xor_sync(0xffffffffu, m, o), s2 = __shfl_xor_sync(0xffffffffu, s, o);
+      const float mm = fmaxf(m, m2);
+      s = (m == -INFINITY ? 0.f : s * expf(m - mm)) + (m2 == -INFINITY ? 0.f : s2 * expf(m2 - mm));
+      m = mm;
+    }
+    if (l == 0) {
+      const float z = m + logf(s);
+      lse[row] = z;
+      const int32_t tr = t[row];
+      loss[row] = tr == ignoreIndex || tr < 0 || tr >= cols ? 0.f : z - xr[tr];
+    }
+  }
+}
+
+// gx[r, c] = w[r]·(exp(x[r, c] − lse[r]) − [c == t[r]]): the gradient of the row losses above scaled by
+// w (the upstream gradient times the row's weight, 0 for ignored rows), in one pass.
+__global__ void crossEntropyGradKernel(const float* __restrict__ x, const int32_t* __restrict__ t, const float* __restrict__ lse, const float* __restrict__ w, float* __restrict__ gx, int64_t rows, int64_t cols) {
+  const int64_t row = blockIdx.y + (int64_t)blockIdx.z * gridDim.y;
+  if (row >= rows) return;
+  const float z = lse[row], wr = w[row];
+  const int32_t tr = t[row];
+  const float* xr = x + row * cols;
+  float* gr = gx + row * cols;
+  for (int64_t j = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; j < cols; j += (int64_t)gridDim.x * blockDim.x) {
+    gr[j] = wr == 0.f ? 0.f : wr * (expf(xr[j] - z) - (j == tr ? 1.f : 0.f));
   }
 }
 
@@ -1372,6 +1435,25 @@ void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64
       [&](unsigned b, int t) { softmaxGradKernel<false><<<b, t, 0, s>>>(y, gy, gx, rows, cols, log); });
   }
   checkLaunch("softmaxGrad");
+}
+
+void crossEntropy(const float* x, const int32_t* t, float* loss, float* lse, int64_t rows, int64_t cols, int32_t ignoreIndex, cudaStream_t s) {
+  if (rows <= 0 || cols <= 0) return;
+  const int threads = cols >= 8192 ? 1024 : cols >= 1024 ? 256 : 64;
+  for (int64_t r0 = 0; r0 < rows; r0 += 2147483647) {
+    const int64_t n = rows - r0 < 2147483647 ? rows - r0 : 2147483647;
+    crossEntropyKernel<<<(unsigned)n, threads, 0, s>>>(x + r0 * cols, t + r0, loss + r0, lse + r0, cols, ignoreIndex);
+  }
+  checkLaunch("crossEntropy");
+}
+
+void crossEntropyGrad(const float* x, const int32_t* t, const float* lse, const float* w, float* gx, int64_t rows, int64_t cols, cudaStream_t s) {
+  if (rows <= 0 || cols <= 0) return;
+  const unsigned gxBlocks = (unsigned)std::min<int64_t>((cols + 255) / 256, 64);
+  const unsigned gy = rows > 65535 ? 65535 : (unsigned)rows;
+  const unsigned gz = (unsigned)((rows + gy - 1) / gy);
+  crossEntropyGradKernel<<<dim3(gxBlocks, gy, gz), 256, 0, s>>>(x, t, lse, w, gx, rows, cols);
+  checkLaunch("crossEntropyGrad");
 }
 
 void layerNorm(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd, int64_t rows, int64_t cols, float eps, cudaStream_t s) {

@@ -57,6 +57,10 @@ void indexAdd(const void* src, int dt, const int32_t* idx, void* out, int64_t ou
 
 // scale multiplies x first; causalLq > 0 masks column j of row r unless j <= r mod causalLq (attention)
 void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log, float scale, int64_t causalLq, cudaStream_t s);
+// per-row cross-entropy of logits [rows, cols] at int32 targets: loss and logsumexp per row (0 loss at ignoreIndex)
+void crossEntropy(const float* x, const int32_t* t, float* loss, float* lse, int64_t rows, int64_t cols, int32_t ignoreIndex, cudaStream_t s);
+// gx = w[r]·(softmax(x[r]) − onehot(t[r])), from the saved lse
+void crossEntropyGrad(const float* x, const int32_t* t, const float* lse, const float* w, float* gx, int64_t rows, int64_t cols, cudaStream_t s);
 void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64_t cols, bool log, float scale, int64_t causalLq, cudaStream_t s);
 void layerNorm(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd, int64_t rows, int64_t cols, float eps, cudaStream_t s);
 void layerNormGrad(const float* x, const float* w, const float* mean, const float* rstd, const float* gy, float* gx, float* gw, float* gb, int64_t rows, int64_t cols, cudaStream_t s);

@@ -96,6 +96,14 @@ export interface Backend {
   causalSoftmax?(x: Storage, out: Storage, rows: number, cols: number, lq: number, scale: number): boolean;
   /** Optional: the gradient of causalSoftmax with respect to x (scale included), from its output y; false as above. */
   causalSoftmaxGrad?(y: Storage, gy: Storage, gx: Storage, rows: number, cols: number, lq: number, scale: number): boolean;
+  /**
+   * Optional fused cross-entropy over [rows, cols] logits at int32 targets [rows]: loss[r] =
+   * logsumexp(x[r]) − x[r, t[r]] (0 where t[r] is ignoreIndex) and lse[r] for the backward pass, in one
+   * read of the logits and without storing log-probabilities. Returns false for inputs it does not take.
+   */
+  crossEntropy?(x: Storage, target: Storage, loss: Storage, lse: Storage, rows: number, cols: number, ignoreIndex: number): boolean;
+  /** Optional: gx[r, c] = w[r]·(exp(x[r, c] − lse[r]) − [c = t[r]]), the scaled gradient of crossEntropy. */
+  crossEntropyGrad?(x: Storage, target: Storage, lse: Storage, w: Storage, gx: Storage, rows: number, cols: number): boolean;
   /** Optional: how float32 matmuls may round inputs on this device (see setFloat32MatmulPrecision). */
   setMatmulPrecision?(precision: MatmulPrecision): void;
 }

@@ -2,7 +2,7 @@
 // Without a built addon or a GPU (CI) every GPU test is skipped, printing why.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JsBackend, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
+import { JsBackend, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
 import type { ConvGeometry, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
@@ -464,6 +464,28 @@ test("cuda: causal scaledDotProductAttention through the fused path matches the 
   } finally {
     (cuda as CudaBackend).setTf32(true);
   }
+});
+
+test("cuda: fused crossEntropy (values and gradients) matches the host for every reduction and ignoreIndex", { skip }, () => {
+  for (const [n, c] of [[37, 10], [6, 50304], [3, 3000]]) {
+    const logits = tensor(uniform(n * c, -6, 6), { shape: [n, c] });
+    const t = ints(n, 0, c);
+    t[1] = -100; // ignored
+    const target = tensor(t, { shape: [n] });
+    for (const reduction of ["mean", "sum", "none"] as const) {
+      const x = logits.detach().requiresGrad_();
+      const host = crossEntropy(x, target, { reduction });
+      const gOut = reduction === "none" ? tensor(uniform(n), { shape: [n] }) : null;
+      host.backward(gOut ?? undefined);
+      const xd = noGrad(() => toDevice(logits, "cuda")).detach().requiresGrad_();
+      const dev = crossEntropy(xd, toDevice(target, "cuda"), { reduction });
+      dev.backward(gOut ? toDevice(gOut, "cuda") : undefined);
+      close(`crossEntropy [${n}, ${c}] ${reduction}`, dev, host, 1e-5);
+      close(`crossEntropy grad [${n}, ${c}] ${reduction}`, xd.grad as Tensor, x.grad as Tensor, 1e-5);
+    }
+  }
+  const bad = tensor(Int32Array.of(0, 7), { shape: [2] });
+  assert.throws(() => crossEntropy(toDevice(tensor(uniform(10), { shape: [2, 5] }), "cuda"), toDevice(bad, "cuda")), /out of range/);
 });
 
 test("cuda: float32 matmul precision medium (bf16 tensor cores) stays within bf16 rounding", { skip }, () => {

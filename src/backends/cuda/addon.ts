@@ -59,6 +59,8 @@ export interface CudaAddon {
   softmax(x: H, out: H, rows: number, cols: number, log: boolean): void;
   softmaxGrad(y: H, gy: H, gx: H, rows: number, cols: number, log: boolean): void;
   causalSoftmax(x: H, out: H, rows: number, cols: number, lq: number, scale: number): void;
+  crossEntropy(x: H, target: H, loss: H, lse: H, rows: number, cols: number, ignoreIndex: number): void;
+  crossEntropyGrad(x: H, target: H, lse: H, w: H, gx: H, rows: number, cols: number): void;
   causalSoftmaxGrad(y: H, gy: H, gx: H, rows: number, cols: number, lq: number, scale: number): void;
   layerNorm(x: H, weight: HN, bias: HN, out: H, mean: H, rstd: H, rows: number, cols: number, eps: number): void;
   layerNormGrad(x: H, weight: HN, mean: H, rstd: H, gy: H, gx: H, gw: HN, gb: HN, rows: number, cols: number): void;

@@ -199,6 +199,20 @@ export class CudaBackend implements Backend {
     this.addon.softmaxGrad(h(y), h(gy), h(gx), rows, cols, log);
   }
 
+  crossEntropy(x: Storage, target: Storage, loss: Storage, lse: Storage, rows: number, cols: number, ignoreIndex: number): boolean {
+    float32("crossEntropy", x, loss, lse);
+    if (target.dtype !== "int32") return false;
+    this.addon.crossEntropy(h(x), h(target), h(loss), h(lse), rows, cols, ignoreIndex);
+    return true;
+  }
+
+  crossEntropyGrad(x: Storage, target: Storage, lse: Storage, w: Storage, gx: Storage, rows: number, cols: number): boolean {
+    float32("crossEntropyGrad", x, lse, w, gx);
+    if (target.dtype !== "int32") return false;
+    this.addon.crossEntropyGrad(h(x), h(target), h(lse), h(w), h(gx), rows, cols);
+    return true;
+  }
+
   // the fused kernels hold a row in one warp's registers: up to 1024 keys
   causalSoftmax(x: Storage, out: Storage, rows: number, cols: number, lq: number, scale: number): boolean {
     float32("causalSoftmax", x, out);

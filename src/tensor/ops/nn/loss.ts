@@ -60,6 +60,10 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
   const rows = outer * inner;
   const b = input.backend;
   const dev = input.device;
+  if (fused && !weight && eps === 0 && inner === 1 && b.crossEntropy && b.crossEntropyGrad) {
+    const out = fusedRowsCrossEntropy(op, input, target, rows, c, ignoreIndex, reduction);
+    if (out) return out;
+  }
 
   const st = noGrad(() => scope(() => {
     // [R, C] layout: class dim moved last when there are trailing dims
@@ -149,6 +153,42 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
     }
     const gx = moveAxisBack(g2, outer, c, inner, input.shape);
     g2.dispose();
+    return [gx];
+  }));
+}
+
+/**
+ * crossEntropy through a backend's fused kernel (plain rows, no class weights or smoothing): one pass
+ * for the row losses, one for the gradient, and only a logsumexp per row kept between them.
+ */
+function fusedRowsCrossEntropy(op: string, input: Tensor, target: Tensor, rows: number, c: number, ignoreIndex: number, reduction: Reduction): Tensor | null {
+  const b = input.backend;
+  const dev = input.device;
+  const t1 = viewOf(target, [rows]);
+  const validF = noGrad(() => scope(() => {
+    const valid = ne(t1, ignoreIndex);
+    checkIndexRange(op, where(valid, t1, 0), c, `target for ${c} classes (ignoreIndex ${ignoreIndex})`);
+    return cast(valid, "float32");
+  }));
+  const loss = empty([rows], "float32", dev);
+  const lse = empty([rows], "float32", dev);
+  if (!b.crossEntropy?.(input.storage, t1.storage, loss.storage, lse.storage, rows, c, ignoreIndex)) {
+    for (const t of [t1, validF, loss, lse]) t.dispose();
+    return null;
+  }
+  const denom = reduction === "mean" ? noGrad(() => sum(validF)) : null;
+  const out = noGrad(() => (reduction === "none" ? viewOf(loss, target.shape) : reduction === "sum" ? sum(loss) : div(sum(loss), denom as Tensor)));
+  loss.dispose();
+  if (!needsGrad(input)) {
+    for (const t of [t1, validF, lse, denom]) t?.dispose();
+    return record(op, out, [input], () => [null]);
+  }
+  return record(op, out, [input], (g) => scope(() => {
+    // w: the upstream gradient per row, zero on ignored rows
+    const u = reduction === "none" ? viewOf(g, [rows]) : reduction === "mean" ? div(g, denom as Tensor) : g;
+    const w = mul(validF, u);
+    const gx = empty(input.shape, "float32", dev);
+    if (!b.crossEntropyGrad?.(input.storage, t1.storage, lse.storage, w.storage, gx.storage, rows, c)) throw new Error(`${op}: the backend took the fused forward pass but not its gradient`);
     return [gx];
   }));
 }
