@@ -24,3 +24,15 @@ export {
 export { Dropout, type DropoutOptions } from "./dropout.js";
 export { Embedding, type EmbeddingOptions } from "./embedding.js";
 export { ReLU, LeakyReLU, GELU, SiLU, Sigmoid, Tanh, ELU, Softmax, LogSoftmax } from "./activation.js";
+export { RNNCell, LSTMCell, GRUCell, type RNNCellOptions, type RecurrentCellOptions, type RecurrentMode } from "./rnn-cell.js";
+export { RNN, LSTM, GRU, RecurrentBase, type RNNOptions, type RecurrentOptions, type SequenceLengths } from "./rnn.js";
+export { MultiheadAttention, causalMask, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from "./attention.js";
+export {
+  TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder,
+  type TransformerActivation, type TransformerLayerOptions, type TransformerEncoderLayerForwardOptions, type TransformerDecoderForwardOptions,
+  type TransformerEncoderForwardOptions, type TransformerStackOptions,
+} from "./transformer.js";
+export {
+  SinusoidalPositionalEncoding, LearnedPositionalEmbedding, RotaryEmbedding,
+  type PositionalEncodingOptions, type LearnedPositionalEmbeddingOptions, type RotaryEmbeddingOptions,
+} from "./positional.js";
