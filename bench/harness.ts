@@ -26,11 +26,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
-export function timeLoop(step: () => unknown, o: TimingOptions): Timing {
+/** Awaits each step, so a workload may be asynchronous (fit() is); a synchronous step costs one microtask. */
+export async function timeLoop(step: () => unknown, o: TimingOptions): Promise<Timing> {
   const w0 = performance.now();
   for (let i = 0; i < o.warmup; i++) {
     const t0 = performance.now();
-    step();
+    await step();
     o.onIter?.("warmup", performance.now() - t0);
     // a very slow workload: one warm-up iteration is enough
     if (performance.now() - w0 > o.budgetMs / 2) break;
@@ -40,7 +41,7 @@ export function timeLoop(step: () => unknown, o: TimingOptions): Timing {
   let spent = 0;
   for (let i = 0; i < o.iters; i++) {
     const t0 = performance.now();
-    step();
+    await step();
     const dt = performance.now() - t0;
     samplesMs.push(dt);
     o.onIter?.("timed", dt);

@@ -24,7 +24,7 @@ function dumpTensor(t: Tensor): { shape: number[]; dtype: string; data: number[]
   return { shape: [...t.shape], dtype: t.dtype, data: Array.from(t.dataSync()) };
 }
 
-function runCheck(name: string, file: string): void {
+async function runCheck(name: string, file: string): Promise<void> {
   const def = workload(name);
   const config = def.config(true);
   const inst = def.create(config, SEED);
@@ -34,8 +34,8 @@ function runCheck(name: string, file: string): void {
   if (inst.model) {
     const grads: Record<string, number[]> = {};
     inst.model.capture = grads;
-    const loss0 = inst.step();
-    const loss1 = inst.step();
+    const loss0 = await inst.step();
+    const loss1 = await inst.step();
     result = { losses: [loss0, loss1], grads };
   } else {
     result = { output: inst.output?.() ?? [] };
@@ -44,7 +44,7 @@ function runCheck(name: string, file: string): void {
   process.stdout.write(JSON.stringify({ workload: name, impl: "ingot", backend: getBackend().name, file }) + "\n");
 }
 
-function runTiming(name: string, args: string[]): void {
+async function runTiming(name: string, args: string[]): Promise<void> {
   const def = workload(name);
   const iters = Number(args[1] ?? 10);
   const cfgArg = flag(args, "--config");
@@ -52,7 +52,7 @@ function runTiming(name: string, args: string[]): void {
   const t0 = performance.now();
   const inst = def.create(config, SEED);
   const setupMs = performance.now() - t0;
-  const timing = timeLoop(() => inst.step(), {
+  const timing = await timeLoop(() => inst.step(), {
     iters,
     warmup: Number(flag(args, "--warmup") ?? 2),
     budgetMs: Number(flag(args, "--budget-ms") ?? 10000),
@@ -78,8 +78,8 @@ function runTiming(name: string, args: string[]): void {
 }
 
 const args = process.argv.slice(2);
-if (args[0] === "--check") runCheck(args[1], args[2]);
-else if (args[0]) runTiming(args[0], args);
+if (args[0] === "--check") await runCheck(args[1], args[2]);
+else if (args[0]) await runTiming(args[0], args);
 else {
   process.stderr.write("usage: ingot-worker.ts <workload> <iters> [--warmup N] [--budget-ms MS] [--config JSON] | --check <workload> <out.json>\n");
   process.exit(2);

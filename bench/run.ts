@@ -316,6 +316,10 @@ function main(): void {
   if (o.check) {
     const results: CheckResult[] = [];
     for (const w of defs) {
+      if (w.noCheck) {
+        process.stderr.write(`check: ${w.name} skipped: ${w.noCheck}\n`);
+        continue;
+      }
       process.stderr.write(`check: ${w.name}...\n`);
       results.push(checkWorkload(w, py, threads));
     }

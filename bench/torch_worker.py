@@ -37,6 +37,7 @@ DEFAULT_CONFIGS = {
     "cnn_step": {"batch": 64, "size": 28, "c1": 8, "c2": 16, "classes": 10},
     "lstm_step": {"batch": 32, "seq": 50, "vocab": 1000, "embed": 64, "hidden": 128, "classes": 2},
     "gpt_step": {"layers": 2, "d": 128, "heads": 4, "seq": 64, "batch": 16, "vocab": 256},
+    "fit_epoch": {"rows": 267, "features": 7, "hidden": 64, "batch": 32},
 }
 
 
@@ -145,6 +146,30 @@ class Workload:
         return loss.item()
 
 
+class FitEpoch:
+    """One epoch of the usual PyTorch training loop over shuffled minibatches (Ingot's side runs fit())."""
+
+    def __init__(self, c, inputs):
+        h = c["hidden"]
+        self.model = nn.Sequential(nn.Linear(c["features"], h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(), nn.Linear(h, 1), nn.Sigmoid())
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.x, self.y, self.batch = inputs["x"], inputs["y"], c["batch"]
+        self.g = torch.Generator().manual_seed(SEED)
+
+    def step(self, capture=None):
+        n = self.x.shape[0]
+        perm = torch.randperm(n, generator=self.g)
+        total = 0.0
+        for i in range(0, n, self.batch):
+            idx = perm[i:i + self.batch]
+            self.opt.zero_grad(set_to_none=True)
+            loss = F.binary_cross_entropy(self.model(self.x[idx]), self.y[idx])
+            loss.backward()
+            self.opt.step()
+            total += loss.item() * len(idx)
+        return total / n
+
+
 def random_inputs(name, c):
     """Random inputs with a fixed seed for timing (the Ingot side uses its own generator: same shapes and maths)."""
     g = torch.Generator().manual_seed(SEED)
@@ -159,6 +184,9 @@ def random_inputs(name, c):
     if name == "lstm_step":
         return {"ids": torch.randint(0, c["vocab"], (c["batch"], c["seq"]), generator=g),
                 "target": torch.randint(0, c["classes"], (c["batch"],), generator=g)}
+    if name == "fit_epoch":
+        x = torch.randn(c["rows"], c["features"], generator=g)
+        return {"x": x, "y": (x[:, 0] + x[:, 1] > 0).float().unsqueeze(1)}
     if name == "gpt_step":
         s = torch.randint(0, c["vocab"], (c["batch"], c["seq"] + 1), generator=g)
         return {"idx": s[:, :-1].contiguous(), "targets": s[:, 1:].reshape(-1).contiguous()}
@@ -185,6 +213,8 @@ def build(name, c, inputs):
         m = LSTMClassifier(c)
         ids, t = inputs["ids"], inputs["target"]
         return Workload(m, inputs, lambda: F.cross_entropy(m(ids), t), torch.optim.Adam(m.parameters()))
+    if name == "fit_epoch":
+        return FitEpoch(c, inputs)
     if name == "gpt_step":
         m = GPT(c)
         idx, t = inputs["idx"], inputs["targets"]

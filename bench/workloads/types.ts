@@ -12,7 +12,7 @@ export interface Instance {
   /** Fixed inputs (same every iteration), dumped for --check. */
   readonly inputs: Record<string, Tensor>;
   /** One iteration. Returns the loss before the update (training) or a checksum-free 0 (pure compute). */
-  step(): number;
+  step(): number | Promise<number>;
   /** For --check on pure-compute workloads: the result of one iteration, flattened. */
   output?(): number[];
 }
@@ -27,6 +27,8 @@ export interface WorkloadDef {
   config(tiny: boolean): Config;
   /** Approximate floating-point operations per iteration (GEMM/conv work; training counts forward×3). */
   flops(c: Config): number;
+  /** Why --check cannot compare this workload with its twin, when it cannot (it is then skipped). */
+  readonly noCheck?: string;
   /** Builds parameters and inputs from a fixed seed. */
   create(c: Config, seed: number): Instance;
 }
