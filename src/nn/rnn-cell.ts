@@ -115,14 +115,19 @@ abstract class RecurrentCellBase<S> extends Module<[Tensor, (S | null)?], S> {
   }
 }
 
+/** The recurrent mode of an Elman RNN (cell or layer) with the given nonlinearity; throws naming `layer` otherwise. */
+export function elmanMode(layer: string, nonlinearity: string): RecurrentMode {
+  if (nonlinearity !== "tanh" && nonlinearity !== "relu") throw new Error(`${layer}: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nonlinearity)}`);
+  return nonlinearity === "tanh" ? "RNN_TANH" : "RNN_RELU";
+}
+
 /** An Elman RNN cell: h' = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh). forward(x [B, I] or [I], hx?) → h'. */
 export class RNNCell extends RecurrentCellBase<Tensor> {
   readonly nonlinearity: "tanh" | "relu";
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNCellOptions = {}) {
     const nl = opts.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new Error(`RNNCell: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nl)}`);
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
+    super(elmanMode("RNNCell", nl), inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
 

@@ -13,7 +13,7 @@ import { ConfigReader, registerLayer, type LayerConfig } from "./config.js";
 import { uniform_ } from "./init.js";
 import { Module } from "./module.js";
 import type { Parameter } from "./parameter.js";
-import { gateCount, recurrentStep, type RecurrentMode } from "./rnn-cell.js";
+import { elmanMode, gateCount, recurrentStep, type RecurrentMode } from "./rnn-cell.js";
 import { checkInt, checkRange, emptyParameter, forwardScope } from "./util.js";
 
 /** Options shared by RNN, LSTM and GRU (PyTorch's constructor arguments). */
@@ -224,8 +224,7 @@ export class RNN extends RecurrentBase<Tensor> {
 
   constructor(inputSize: number, hiddenSize: number, opts: RNNOptions = {}) {
     const nl = opts.nonlinearity ?? "tanh";
-    if (nl !== "tanh" && nl !== "relu") throw new Error(`RNN: nonlinearity must be "tanh" or "relu", got ${JSON.stringify(nl)}`);
-    super(nl === "tanh" ? "RNN_TANH" : "RNN_RELU", inputSize, hiddenSize, opts);
+    super(elmanMode("RNN", nl), inputSize, hiddenSize, opts);
     this.nonlinearity = nl;
   }
 

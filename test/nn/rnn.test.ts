@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { cat, liveTensors, manualSeed, narrow, noGrad, randn, reshape, tensor, type Tensor } from "../../src/index.js";
-import { GRU, GRUCell, LSTM, LSTMCell, moduleFromConfig, RNN, RNNCell, type AnyModule, type LayerConfig } from "../../src/nn/index.js";
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell, type AnyModule } from "../../src/nn/index.js";
 import { backendTest } from "../helpers/backends.js";
 import { assertClose } from "../helpers/gradcheck.js";
-import { extra, gradcheckModuleWith, runSeqCase } from "./seq-helpers.js";
+import { assertConfigRoundTrip, extra, gradcheckModuleWith, runSeqCase } from "./seq-helpers.js";
 
 type Rec = (x: Tensor, h?: Tensor | [Tensor, Tensor] | null, lengths?: Tensor | null) => [Tensor, Tensor | [Tensor, Tensor]];
 
@@ -138,14 +138,7 @@ backendTest("RNN, LSTM, GRU and the cells survive config → JSON → rebuild �
     [new GRUCell(3, 2) as unknown as AnyModule, (m) => (m as unknown as GRUCell).forward(xc)],
   ];
   for (const [orig, run] of layers) {
-    const config = orig.getConfig();
-    const copy = moduleFromConfig(JSON.parse(JSON.stringify(config)) as LayerConfig);
-    assert.equal(copy.constructor, orig.constructor);
-    assert.deepEqual(copy.getConfig(), config);
-    copy.loadStateDict(orig.stateDict());
-    orig.eval();
-    copy.eval();
-    noGrad(() => assertClose(run(copy), run(orig), 0, 0, config.type));
+    assertConfigRoundTrip(orig, run);
   }
 });
 

@@ -2,7 +2,7 @@
 // nn-seq.json and replaying a case (outputs and the gradients of Σ output_i · upstream_i).
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { tensor, type Tensor } from "../../src/index.js";
+import { noGrad, tensor, type Tensor } from "../../src/index.js";
 import { functionalCall, moduleFromConfig, type AnyModule, type LayerConfig, type Module } from "../../src/nn/index.js";
 import { assertClose, gradcheck, type GradcheckOptions } from "../helpers/gradcheck.js";
 
@@ -84,4 +84,16 @@ export function gradcheckModuleWith<I extends unknown[], O>(
     return join(functionalCall(m, params, ...args(xs.slice(0, inputs.length))));
   };
   gradcheck(fn, [...inputs, ...named.map(([, p]) => p.detach())], opts);
+}
+
+/** build → getConfig → JSON → moduleFromConfig → loadStateDict must give the same class, config and (eval) outputs. */
+export function assertConfigRoundTrip(orig: AnyModule, run: (m: AnyModule) => Tensor): void {
+  const config = orig.getConfig();
+  const copy = moduleFromConfig(JSON.parse(JSON.stringify(config)) as LayerConfig);
+  assert.equal(copy.constructor, orig.constructor);
+  assert.deepEqual(copy.getConfig(), config);
+  copy.loadStateDict(orig.stateDict());
+  orig.eval();
+  copy.eval();
+  noGrad(() => assertClose(run(copy), run(orig), 0, 0, config.type));
 }

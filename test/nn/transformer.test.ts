@@ -1,12 +1,9 @@
 import assert from "node:assert/strict";
 import { liveTensors, manualSeed, noGrad, randn, tensor, type Tensor } from "../../src/index.js";
-import {
-  LayerNorm, moduleFromConfig, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
-  type AnyModule, type LayerConfig,
-} from "../../src/nn/index.js";
+import { LayerNorm, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer, type AnyModule } from "../../src/nn/index.js";
 import { backendTest } from "../helpers/backends.js";
 import { assertClose } from "../helpers/gradcheck.js";
-import { extra, runSeqCase } from "./seq-helpers.js";
+import { assertConfigRoundTrip, extra, runSeqCase } from "./seq-helpers.js";
 
 type Enc = { forward(src: Tensor, opts?: object): Tensor };
 type Dec = { forward(tgt: Tensor, memory: Tensor, opts?: object): Tensor };
@@ -82,14 +79,7 @@ backendTest("transformer layers and stacks survive config → JSON → rebuild �
     [new TransformerDecoder(new TransformerDecoderLayer(8, 2, { dimFeedforward: 4, activation: "gelu" }), 3) as unknown as AnyModule, (m) => (m as unknown as Dec).forward(src, mem, { tgtIsCausal: true })],
   ];
   for (const [orig, run] of cases) {
-    const config = orig.getConfig();
-    const copy = moduleFromConfig(JSON.parse(JSON.stringify(config)) as LayerConfig);
-    assert.equal(copy.constructor, orig.constructor);
-    assert.deepEqual(copy.getConfig(), config);
-    copy.loadStateDict(orig.stateDict());
-    orig.eval();
-    copy.eval();
-    noGrad(() => assertClose(run(copy), run(orig), 0, 0, config.type));
+    assertConfigRoundTrip(orig, run);
   }
 });
 
