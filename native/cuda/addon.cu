@@ -506,6 +506,23 @@ FN(ArgReduce) {
   });
 }
 
+// sort(x, dtype, values, indices, outer, r, inner, descending)
+FN(Sort) {
+  BODY({
+    requireReady();
+    std::vector<std::pair<void*, size_t>> scratch;
+    try {
+      sort(a.ptr(0), a.i32(1), a.ptr(2), (int32_t*)a.ptr(3), a.i64(4), a.i64(5), a.i64(6), a.flag(7), scratchAlloc, &scratch, g.stream);
+    } catch (...) {
+      for (auto& s : scratch) deviceFree(s.first, s.second);
+      throw;
+    }
+    // freed blocks are reused only by later work on the same stream, after the sort has run
+    for (auto& s : scratch) deviceFree(s.first, s.second);
+    return undef(env);
+  });
+}
+
 // cumsum(x, xdt, out, odt, outer, r, inner, reverse)
 FN(Cumsum) {
   BODY({
@@ -794,7 +811,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"alloc", Alloc}, {"free", Free}, {"upload", Upload}, {"download", Download}, {"sync", Sync},
     {"fill", Fill}, {"cast", Cast}, {"copyStrided", CopyStrided},
     {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"binaryScalar", BinaryScalar}, {"where", Where},
-    {"reduce", Reduce}, {"argReduce", ArgReduce}, {"cumsum", Cumsum},
+    {"reduce", Reduce}, {"argReduce", ArgReduce}, {"cumsum", Cumsum}, {"sort", Sort},
     {"gemm", Gemm}, {"setMatmulPrecision", SetMatmulPrecision},
     {"gather", Gather}, {"scatterAdd", ScatterAdd}, {"indexSelect", IndexSelect}, {"indexAdd", IndexAdd},
     {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"causalSoftmax", CausalSoftmax}, {"crossEntropy", CrossEntropy}, {"crossEntropyGrad", CrossEntropyGrad}, {"causalSoftmaxGrad", CausalSoftmaxGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},

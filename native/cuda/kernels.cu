@@ -1,6 +1,8 @@
 // Ingot CUDA kernels. Semantics follow the js backend (src/backends/js), which is the reference.
 #include "kernels.h"
 
+#include <cub/device/device_segmented_radix_sort.cuh>
+
 #include <algorithm>
 #include <cfloat>
 #include <climits>
@@ -1435,6 +1437,73 @@ void softmaxGrad(const float* y, const float* gy, float* gx, int64_t rows, int64
       [&](unsigned b, int t) { softmaxGradKernel<false><<<b, t, 0, s>>>(y, gy, gx, rows, cols, log); });
   }
   checkLaunch("softmaxGrad");
+}
+
+namespace {
+__global__ void segmentIotaKernel(int32_t* idx, int64_t n, int64_t r) {
+  GRID_STRIDE(i, n) idx[i] = (int32_t)(i % r);
+}
+__global__ void segmentOffsetsKernel(int* offs, int64_t segs, int64_t r) {
+  GRID_STRIDE(i, segs + 1) offs[i] = (int)(i * r);
+}
+
+template <typename K>
+void sortTyped(const K* x, K* values, int32_t* indices, int64_t outer, int64_t r, int64_t inner, bool desc, ScratchFn scratch, void* ctx, cudaStream_t s) {
+  const int64_t segs = outer * inner, n = segs * r;
+  if (n > INT_MAX) throw std::runtime_error("cuda backend: sort of more than 2^31 elements is not supported");
+  // CUB sorts contiguous segments: with inner > 1 the sorted dim is moved last ([outer, inner, r]) and back
+  Strided toLast{};
+  toLast.rank = 3;
+  const int64_t shp[3] = {outer, inner, r}, from[3] = {r * inner, 1, inner}, to[3] = {inner * r, r, 1};
+  for (int d = 0; d < 3; d++) {
+    toLast.shape[d] = shp[d];
+    toLast.s0[d] = from[d];
+    toLast.s1[d] = to[d];
+  }
+  const K* keysIn = x;
+  K* keysOut = values;
+  int32_t* idxOut = indices;
+  if (inner > 1) {
+    K* t = (K*)scratch(sizeof(K) * n, ctx);
+    copyStrided(x, 0, t, 0, toLast, sizeof(K), s);
+    keysIn = t;
+    keysOut = (K*)scratch(sizeof(K) * n, ctx);
+    idxOut = (int32_t*)scratch(sizeof(int32_t) * n, ctx);
+  }
+  int32_t* idxIn = (int32_t*)scratch(sizeof(int32_t) * n, ctx);
+  int* offs = (int*)scratch(sizeof(int) * (segs + 1), ctx);
+  segmentIotaKernel<<<gridFor(n), kThreads, 0, s>>>(idxIn, n, r);
+  segmentOffsetsKernel<<<gridFor(segs + 1), kThreads, 0, s>>>(offs, segs, r);
+  // radix sort: stable, NaN (positive) after +inf, -0.0 and +0.0 equal
+  size_t tempBytes = 0;
+  auto run = [&](void* temp) {
+    cudaError_t e = desc ? cub::DeviceSegmentedRadixSort::SortPairsDescending(temp, tempBytes, keysIn, keysOut, idxIn, idxOut, (int)n, (int)segs, offs, offs + 1, 0, (int)(sizeof(K) * 8), s)
+                         : cub::DeviceSegmentedRadixSort::SortPairs(temp, tempBytes, keysIn, keysOut, idxIn, idxOut, (int)n, (int)segs, offs, offs + 1, 0, (int)(sizeof(K) * 8), s);
+    if (e != cudaSuccess) throw std::runtime_error(std::string("cuda backend: sort: ") + cudaGetErrorString(e));
+  };
+  run(nullptr);
+  run(scratch(tempBytes > 0 ? tempBytes : 1, ctx));
+  if (inner > 1) {
+    // back from [outer, inner, r] to [outer, r, inner]
+    Strided back{};
+    back.rank = 3;
+    for (int d = 0; d < 3; d++) {
+      back.shape[d] = shp[d];
+      back.s0[d] = to[d];
+      back.s1[d] = from[d];
+    }
+    copyStrided(keysOut, 0, values, 0, back, sizeof(K), s);
+    copyStrided(idxOut, 0, indices, 0, back, sizeof(int32_t), s);
+  }
+}
+}  // namespace
+
+void sort(const void* x, int dt, void* values, int32_t* indices, int64_t outer, int64_t r, int64_t inner, bool descending, ScratchFn scratch, void* ctx, cudaStream_t s) {
+  if (outer * r * inner <= 0) return;
+  if (dt == F32) sortTyped<float>((const float*)x, (float*)values, indices, outer, r, inner, descending, scratch, ctx, s);
+  else if (dt == I32) sortTyped<int32_t>((const int32_t*)x, (int32_t*)values, indices, outer, r, inner, descending, scratch, ctx, s);
+  else throw std::runtime_error("cuda backend: sort: float32 or int32 only");
+  checkLaunch("sort");
 }
 
 void crossEntropy(const float* x, const int32_t* t, float* loss, float* lse, int64_t rows, int64_t cols, int32_t ignoreIndex, cudaStream_t s) {

@@ -46,6 +46,8 @@ void where(const void* c, int cdt, const void* a, const void* b, void* out, int 
 
 // `scratch(bytes)` hands out temporary device memory that stays valid until the stream passes this call.
 using ScratchFn = void* (*)(size_t bytes, void* ctx);
+// stable sort along r of [outer, r, inner] (float32 or int32), with int32 source indices
+void sort(const void* x, int dt, void* values, int32_t* indices, int64_t outer, int64_t r, int64_t inner, bool descending, ScratchFn scratch, void* ctx, cudaStream_t s);
 void reduce(int op, const void* x, int xdt, void* out, int odt, int64_t outer, int64_t r, int64_t inner, ScratchFn scratch, void* ctx, cudaStream_t s);
 void argReduce(bool isMax, const void* x, int xdt, int32_t* out, int64_t outer, int64_t r, int64_t inner, cudaStream_t s);
 void cumsum(const void* x, int xdt, void* out, int odt, int64_t outer, int64_t r, int64_t inner, bool reverse, cudaStream_t s);

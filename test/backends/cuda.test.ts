@@ -330,11 +330,17 @@ test("cuda: cumsum forward and reverse", { skip }, () => {
   }
 });
 
-test("cuda: sort says it is not implemented yet", { skip }, () => {
-  const b = cuda as Backend;
-  const x = b.upload(uniform(4), "float32");
-  assert.throws(() => b.sort(x, x, x, 1, 4, 1, false), /cuda backend: sort not implemented yet/);
-  b.release(x);
+test("cuda: sort, stable, both directions, NaN last (first when descending), float32 and int32", { skip }, () => {
+  const layouts: [number, number, number][] = [[3, 7, 1], [2, 50, 3], [1, 5000, 1], [4, 1, 2]];
+  for (const [outer, r, inner] of layouts) {
+    const n = outer * r * inner;
+    const xf = Float32Array.from(ints(n, -20, 20), (v) => v / 4); // many ties, so stability shows
+    xf[Math.floor(n / 3)] = NaN;
+    for (const descending of [false, true]) {
+      check(`sort float32 [${outer},${r},${inner}] desc=${descending}`, [f(xf), out("float32", n), out("int32", n)], [1, 2], (b, [x, v, ix]) => b.sort(x, v, ix, outer, r, inner, descending), EXACT);
+      check(`sort int32 [${outer},${r},${inner}] desc=${descending}`, [i32(ints(n, -5, 5)), out("int32", n), out("int32", n)], [1, 2], (b, [x, v, ix]) => b.sort(x, v, ix, outer, r, inner, descending), EXACT);
+    }
+  }
 });
 
 // ---------- matmul ----------

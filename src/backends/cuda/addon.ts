@@ -48,6 +48,7 @@ export interface CudaAddon {
   where(cond: H, condDtype: number, cStrides: readonly number[], a: H, aStrides: readonly number[], b: H, bStrides: readonly number[], out: H, elemBytes: number, shape: readonly number[]): void;
   reduce(op: number, x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number): void;
   argReduce(isMax: boolean, x: H, xDtype: number, out: H, outer: number, r: number, inner: number): void;
+  sort(x: H, xDtype: number, values: H, indices: H, outer: number, r: number, inner: number, descending: boolean): void;
   cumsum(x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number, reverse: boolean): void;
   gemm(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
   /** 0: full float32, 1: TF32 tensor cores, 2: bf16 tensor cores. */

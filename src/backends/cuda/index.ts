@@ -33,9 +33,6 @@ function dt(s: Storage): number {
 function float32(kernel: string, ...ss: Storage[]): void {
   for (const s of ss) if (s.dtype !== "float32") throw new Error(`cuda backend: ${kernel} expects float32 storage, got ${s.dtype}`);
 }
-function notYet(kernel: string): never {
-  throw new Error(`cuda backend: ${kernel} not implemented yet`);
-}
 function conv(p: ConvGeometry): number[] {
   return [p.n, p.c, p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW, p.dilationH, p.dilationW, p.oh, p.ow];
 }
@@ -161,8 +158,9 @@ export class CudaBackend implements Backend {
     this.addon.cumsum(h(x), dt(x), h(out), dt(out), outer, r, inner, reverse);
   }
 
-  sort(): void {
-    notYet("sort");
+  sort(x: Storage, values: Storage, indices: Storage, outer: number, r: number, inner: number, descending: boolean): void {
+    if (x.dtype === "bool") throw new Error("cuda backend: sort takes float32 or int32, got bool");
+    this.addon.sort(h(x), dt(x), h(values), h(indices), outer, r, inner, descending);
   }
 
   // ---- linear algebra ----
