@@ -2,7 +2,7 @@
 // attention and a tanh-GELU MLP, tied output head, next-token cross-entropy, backward, fused AdamW.
 // Times `steps` steps after warm-up and prints one JSON line: tokens/s, ms/step, MFU and peak memory.
 // Usage: node dist/bench/gpu/gpt2.js [--device cpu] [--precision highest|high|medium] [--layers 12 --d 768 --heads 12 --seq 1024 --batch 16 --vocab 50304 --steps 10]
-import { Generator, add, narrow, setFloat32MatmulPrecision, type MatmulPrecision, adamStep_, chunk, crossEntropy, embedding, gelu, layerNorm, linear, noGrad, normal, ones, randint, reshape, scaledDotProductAttention, scope, toDevice, transpose, zeros, type Tensor } from "../../src/index.js";
+import { Generator, add, narrow, setFloat32MatmulPrecision, type MatmulPrecision, adamStep_, causalSelfAttention, crossEntropy, embedding, gelu, layerNorm, linear, noGrad, normal, ones, randint, reshape, scope, toDevice, zeros, type Tensor } from "../../src/index.js";
 import { backendFor } from "../../src/backends/registry.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
 import { profileBackend } from "./op-profile.js";
@@ -50,7 +50,6 @@ function param(name: string, host: Tensor, decay: boolean): Tensor {
 const std = 0.02;
 const projStd = 0.02 / Math.sqrt(2 * cfg.layers); // GPT-2's scaled init of residual projections
 const { d, heads: nh, seq: T, batch: B, vocab: V } = cfg;
-const hd = d / nh;
 const wte = param("wte", normal([V, d], 0, std, { generator: gen }), true);
 const wpe = param("wpe", normal([T, d], 0, std, { generator: gen }), true);
 const blocks = Array.from({ length: cfg.layers }, (_, i) => ({
@@ -76,16 +75,14 @@ const idx = toDevice(narrow(stream, 1, 0, T), dev);
 const targets = toDevice(reshape(narrow(stream, 1, 1, T), [B * T]), dev);
 const pos = wpe; // positions 0..T-1 are all of wpe when seq == context
 
-const headsOf = (t: Tensor): Tensor => transpose(reshape(t, [B, T, nh, hd]), 1, 2);
 let step = 0;
 function trainStep(): Tensor {
   return scope(() => {
     let x = add(embedding(idx, wte), pos);
     for (const b of blocks) {
       const h = layerNorm(x, [d], b.ln1w, b.ln1b, 1e-5);
-      const [q, k, v] = chunk(linear(h, b.qkvw, b.qkvb), 3, 2);
-      const att = scaledDotProductAttention(headsOf(q), headsOf(k), headsOf(v), { isCausal: true });
-      x = add(x, linear(reshape(transpose(att, 1, 2), [B, T, d]), b.projw, b.projb));
+      const att = causalSelfAttention(linear(h, b.qkvw, b.qkvb), nh);
+      x = add(x, linear(att, b.projw, b.projb));
       const h2 = layerNorm(x, [d], b.ln2w, b.ln2b, 1e-5);
       x = add(x, linear(gelu(linear(h2, b.fcw, b.fcb), "tanh"), b.fc2w, b.fc2b));
     }

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Generator, add, adamStep_, chunk, crossEntropy, embedding, gelu, layerNorm, linear, noGrad, normal, ones, reshape, scaledDotProductAttention, scope, tensor, toDevice, transpose, zeros, type Tensor } from "../../src/index.js";
+import { Generator, add, adamStep_, causalSelfAttention, crossEntropy, embedding, gelu, layerNorm, linear, noGrad, normal, ones, reshape, scope, tensor, toDevice, zeros, type Tensor } from "../../src/index.js";
 
 const opts = { steps: 600, layers: 6, d: 384, heads: 6, seq: 256, batch: 64, lr: 1e-3, evalEvery: 100, device: "cuda" };
 const argv = process.argv.slice(2);
@@ -27,7 +27,6 @@ const ids = Int32Array.from(text, (c) => id.get(c) as number);
 const split = Math.floor(ids.length * 0.9);
 const V = vocab.length;
 const { layers: L, d, heads: nh, seq: T, batch: B } = opts;
-const hd = d / nh;
 const gen = new Generator(7);
 
 function batchFrom(lo: number, hi: number): { x: Tensor; y: Tensor } {
@@ -63,14 +62,12 @@ const blocks = Array.from({ length: L }, () => ({
   fc2: [w([d, 4 * d], 0.02 / Math.sqrt(2 * L)), param(zeros([d]), false)],
 }));
 const lnf = [param(ones([d]), false), param(zeros([d]), false)];
-const headsOf = (t: Tensor): Tensor => transpose(reshape(t, [B, T, nh, hd]), 1, 2);
 
 function loss(x: Tensor, y: Tensor): Tensor {
   let h = add(embedding(x, wte), wpe);
   for (const b of blocks) {
-    const [q, k, v] = chunk(linear(layerNorm(h, [d], b.ln1[0], b.ln1[1]), b.qkv[0], b.qkv[1]), 3, 2);
-    const att = scaledDotProductAttention(headsOf(q), headsOf(k), headsOf(v), { isCausal: true });
-    h = add(h, linear(reshape(transpose(att, 1, 2), [B, T, d]), b.proj[0], b.proj[1]));
+    const att = causalSelfAttention(linear(layerNorm(h, [d], b.ln1[0], b.ln1[1]), b.qkv[0], b.qkv[1]), nh);
+    h = add(h, linear(att, b.proj[0], b.proj[1]));
     h = add(h, linear(gelu(linear(layerNorm(h, [d], b.ln2[0], b.ln2[1]), b.fc[0], b.fc[1]), "tanh"), b.fc2[0], b.fc2[1]));
   }
   const logits = linear(layerNorm(h, [d], lnf[0], lnf[1]), wte);

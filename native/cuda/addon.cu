@@ -532,41 +532,68 @@ FN(Cumsum) {
   });
 }
 
-// gemm(a, b, c, dtype, batch, m, n, k, transA, transB, strideA, strideB, accumulate)
-// Row-major C[m,n] = op(A)·op(B) is column-major Cᵀ = op(B)ᵀ·op(A)ᵀ, so B goes first.
+// Row-major C[m,n] = alpha·op(A)·op(B) + beta·C with explicit leading dimensions and batch strides (in
+// elements), as column-major Cᵀ = op(B)ᵀ·op(A)ᵀ: B goes first.
+struct GemmArgs {
+  const void* A;
+  const void* B;
+  void* C;
+  int dt;
+  int64_t batch, m, n, k;
+  bool ta, tb;
+  int64_t lda, ldb, ldc, sA, sB, sC;
+  float alpha, beta;
+};
+
+void runGemm(const GemmArgs& p) {
+  if (!g.blas.handle) throw JsError("cuda backend: matmul needs cuBLAS, which did not load (" + g.blas.error + ")");
+  if (p.batch <= 0 || p.m <= 0 || p.n <= 0) return;
+  if (p.m > INT32_MAX || p.n > INT32_MAX || p.k > INT32_MAX || p.batch > INT32_MAX) throw JsError("cuda backend: matmul dims beyond 2^31 are not supported");
+  cudaDataType type;
+  int compute;
+  if (p.dt == F32) {
+    type = CUDA_R_32F;
+    compute = g.precision == 2 ? CUBLAS_COMPUTE_32F_FAST_16BF : g.precision == 1 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+  } else if (p.dt == BF16) {
+    type = CUDA_R_16BF;
+    compute = CUBLAS_COMPUTE_32F;
+  } else {
+    throw JsError("cuda backend: matmul supports float32 (and bfloat16) only");
+  }
+  cublasStatus_t st = g.blas.gemmStridedBatchedEx(g.blas.handle, p.tb ? CUBLAS_OP_T : CUBLAS_OP_N, p.ta ? CUBLAS_OP_T : CUBLAS_OP_N, (int)p.n, (int)p.m, (int)p.k,
+                                                  &p.alpha, p.B, type, (int)p.ldb, p.sB, p.A, type, (int)p.lda, p.sA, &p.beta, p.C, type, (int)p.ldc, p.sC, (int)p.batch, compute,
+                                                  CUBLAS_GEMM_DEFAULT);
+  if (st != 0) throw JsError("cuda backend: cublasGemmStridedBatchedEx failed with status " + std::to_string(st));
+}
+
+size_t elemBytes(int dt) {
+  return dt == BF16 ? 2 : 4;
+}
+
+// gemm(a, b, c, dtype, batch, m, n, k, transA, transB, strideA, strideB, accumulate): dense operands
 FN(Gemm) {
   BODY({
     requireReady();
-    if (!g.blas.handle) throw JsError("cuda backend: matmul needs cuBLAS, which did not load (" + g.blas.error + ")");
+    GemmArgs p{a.ptr(0), a.ptr(1), a.ptr(2), a.i32(3), a.i64(4), a.i64(5), a.i64(6), a.i64(7), a.flag(8), a.flag(9), 0, 0, 0, a.i64(10), a.i64(11), 0, 1.f, a.flag(12) ? 1.f : 0.f};
+    p.lda = std::max<int64_t>(1, p.ta ? p.m : p.k);  // A as stored, read column-major
+    p.ldb = std::max<int64_t>(1, p.tb ? p.k : p.n);
+    p.ldc = p.n;
+    p.sC = p.m * p.n;
+    runGemm(p);
+    return undef(env);
+  });
+}
+
+// gemmStrided(a, b, c, dtype, batch, m, n, k, transA, transB, lda, ldb, ldc, strideA, strideB, strideC,
+// offsetA, offsetB, offsetC, alpha, beta): operands inside bigger buffers (heads of a packed qkv tensor)
+FN(GemmStrided) {
+  BODY({
+    requireReady();
     const int dt = a.i32(3);
-    const int64_t batch = a.i64(4), m = a.i64(5), n = a.i64(6), k = a.i64(7);
-    const bool ta = a.flag(8), tb = a.flag(9);
-    const int64_t sA = a.i64(10), sB = a.i64(11);
-    const bool acc = a.flag(12);
-    if (batch <= 0 || m <= 0 || n <= 0) return undef(env);
-    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX || batch > INT32_MAX) throw JsError("cuda backend: matmul dims beyond 2^31 are not supported");
-    const void* A = a.ptr(0);
-    const void* B = a.ptr(1);
-    void* C = a.ptr(2);
-    const float alpha = 1.f, beta = acc ? 1.f : 0.f;
-    cudaDataType type;
-    int compute;
-    if (dt == F32) {
-      type = CUDA_R_32F;
-      compute = g.precision == 2 ? CUBLAS_COMPUTE_32F_FAST_16BF : g.precision == 1 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-    } else if (dt == BF16) {
-      type = CUDA_R_16BF;
-      compute = CUBLAS_COMPUTE_32F;
-    } else {
-      throw JsError("cuda backend: matmul supports float32 (and bfloat16) only");
-    }
-    const int lda = (int)std::max<int64_t>(1, ta ? m : k);  // A as stored, read column-major
-    const int ldb = (int)std::max<int64_t>(1, tb ? k : n);
-    const int ldc = (int)n;
-    cublasStatus_t st = g.blas.gemmStridedBatchedEx(g.blas.handle, tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N, (int)n, (int)m, (int)k,
-                                                    &alpha, B, type, ldb, sB, A, type, lda, sA, &beta, C, type, ldc, m * n, (int)batch, compute,
-                                                    CUBLAS_GEMM_DEFAULT);
-    if (st != 0) throw JsError("cuda backend: cublasGemmStridedBatchedEx failed with status " + std::to_string(st));
+    const size_t eb = elemBytes(dt);
+    GemmArgs p{(const char*)a.ptr(0) + a.i64(16) * eb, (const char*)a.ptr(1) + a.i64(17) * eb, (char*)a.ptr(2) + a.i64(18) * eb, dt, a.i64(4), a.i64(5), a.i64(6), a.i64(7),
+               a.flag(8), a.flag(9), a.i64(10), a.i64(11), a.i64(12), a.i64(13), a.i64(14), a.i64(15), (float)a.num(19), (float)a.num(20)};
+    runGemm(p);
     return undef(env);
   });
 }
@@ -812,7 +839,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"fill", Fill}, {"cast", Cast}, {"copyStrided", CopyStrided},
     {"unary", Unary}, {"unaryGrad", UnaryGrad}, {"binary", Binary}, {"binaryScalar", BinaryScalar}, {"where", Where},
     {"reduce", Reduce}, {"argReduce", ArgReduce}, {"cumsum", Cumsum}, {"sort", Sort},
-    {"gemm", Gemm}, {"setMatmulPrecision", SetMatmulPrecision},
+    {"gemm", Gemm}, {"gemmStrided", GemmStrided}, {"setMatmulPrecision", SetMatmulPrecision},
     {"gather", Gather}, {"scatterAdd", ScatterAdd}, {"indexSelect", IndexSelect}, {"indexAdd", IndexAdd},
     {"softmax", Softmax}, {"softmaxGrad", SoftmaxGrad}, {"causalSoftmax", CausalSoftmax}, {"crossEntropy", CrossEntropy}, {"crossEntropyGrad", CrossEntropyGrad}, {"causalSoftmaxGrad", CausalSoftmaxGrad}, {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad},
     {"im2col", Im2col}, {"col2im", Col2im}, {"maxPool2d", MaxPool2d}, {"maxPool2dGrad", MaxPool2dGrad},

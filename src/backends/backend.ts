@@ -104,6 +104,8 @@ export interface Backend {
   crossEntropy?(x: Storage, target: Storage, loss: Storage, lse: Storage, rows: number, cols: number, ignoreIndex: number): boolean;
   /** Optional: gx[r, c] = w[r]·(exp(x[r, c] − lse[r]) − [c = t[r]]), the scaled gradient of crossEntropy. */
   crossEntropyGrad?(x: Storage, target: Storage, lse: Storage, w: Storage, gx: Storage, rows: number, cols: number): boolean;
+  /** Optional: a matmul with explicit leading dimensions, batch strides and offsets (StridedMatmulParams). */
+  matmulStrided?(a: Storage, b: Storage, out: Storage, p: StridedMatmulParams): void;
   /** Optional: how float32 matmuls may round inputs on this device (see setFloat32MatmulPrecision). */
   setMatmulPrecision?(precision: MatmulPrecision): void;
 }
@@ -169,6 +171,31 @@ export interface MatmulParams {
   strideA: number;
   strideB: number;
   accumulate?: boolean;
+}
+
+/**
+ * A matmul over operands that live inside bigger buffers: row-major C = alpha·op(A)·op(B) + beta·C
+ * where op(A) is m×k, element (i, l) of A sits at offsetA + batch·strideA + i·lda + l (transA: at
+ * l·lda + i), likewise B and C. Used to read attention heads straight out of a packed qkv tensor.
+ */
+export interface StridedMatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  lda: number;
+  ldb: number;
+  ldc: number;
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  offsetA: number;
+  offsetB: number;
+  offsetC: number;
+  alpha?: number;
+  beta?: number;
 }
 
 /** A 2-D sliding window over an h×w plane producing oh×ow outputs (shared by convolution and pooling). */

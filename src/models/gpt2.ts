@@ -6,7 +6,7 @@ import { add } from "../tensor/ops/elementwise.js";
 import { gelu } from "../tensor/ops/elementwise.js";
 import { linear } from "../tensor/ops/linalg.js";
 import { dropout } from "../tensor/ops/nn.js";
-import { scaledDotProductAttention } from "../tensor/ops/nn.js";
+import { causalSelfAttention, scaledDotProductAttention } from "../tensor/ops/nn.js";
 import { chunk, reshape, transpose } from "../tensor/ops/shape.js";
 import { fmtShape, ShapeError } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -48,15 +48,15 @@ class GPT2Attention extends Module<[Tensor, KVCache | null, number], Tensor> {
   override forward(x: Tensor, cache: KVCache | null, layer: number): Tensor {
     const [b, t, d] = x.shape;
     const nh = this.nHead;
-    const [q, k, v] = chunk(this.cAttn.call(x), 3, 2);
-    if (cache && t === 1 && cache.length > 0) {
+    const qkv = this.cAttn.call(x);
+    if (!cache) return this.cProj.call(causalSelfAttention(qkv, nh)); // heads read in place where the backend can
+    const [q, k, v] = chunk(qkv, 3, 2);
+    if (t === 1 && cache.length > 0) {
       cache.append(layer, k, v);
       return this.cProj.call(cache.attendOne(layer, q, cache.length + 1));
     }
-    if (cache) {
-      if (cache.length !== 0) throw new ShapeError("GPT2", `a KV cache holding ${cache.length} positions takes one new token at a time, got ${t}`);
-      cache.append(layer, k, v);
-    }
+    if (cache.length !== 0) throw new ShapeError("GPT2", `a KV cache holding ${cache.length} positions takes one new token at a time, got ${t}`);
+    cache.append(layer, k, v);
     const heads = (u: Tensor): Tensor => transpose(reshape(u, [b, t, nh, d / nh]), 1, 2);
     const y = scaledDotProductAttention(heads(q), heads(k), heads(v), { isCausal: true });
     return this.cProj.call(reshape(transpose(y, 1, 2), [b, t, d]));

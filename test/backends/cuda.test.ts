@@ -2,7 +2,7 @@
 // Without a built addon or a GPU (CI) every GPU test is skipped, printing why.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JsBackend, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
+import { JsBackend, causalSelfAttention, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
 import type { ConvGeometry, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
@@ -492,6 +492,29 @@ test("cuda: fused crossEntropy (values and gradients) matches the host for every
   }
   const bad = tensor(Int32Array.of(0, 7), { shape: [2] });
   assert.throws(() => crossEntropy(toDevice(tensor(uniform(10), { shape: [2, 5] }), "cuda"), toDevice(bad, "cuda")), /out of range/);
+});
+
+test("cuda: causalSelfAttention on a packed qkv (strided head GEMMs) matches the host, values and gradients", { skip }, () => {
+  for (const [B, T, d, nh] of [[3, 37, 24, 4], [5, 16, 16, 2], [1, 64, 32, 8]]) {
+    const host = tensor(uniform(B * T * 3 * d, -1, 1), { shape: [B, T, 3 * d] }).requiresGrad_();
+    const go = tensor(uniform(B * T * d), { shape: [B, T, d] });
+    const y = causalSelfAttention(host, nh);
+    y.backward(go);
+    const dev = noGrad(() => toDevice(host, "cuda")).detach().requiresGrad_();
+    (cuda as CudaBackend).setTf32(false);
+    try {
+      const yd = causalSelfAttention(dev, nh);
+      yd.backward(toDevice(go, "cuda"));
+      close(`causalSelfAttention [${B},${T},${3 * d}] heads ${nh}`, yd, y, 1e-5);
+      close(`causalSelfAttention grad [${B},${T},${3 * d}] heads ${nh}`, dev.grad as Tensor, host.grad as Tensor, 1e-4);
+    } finally {
+      (cuda as CudaBackend).setTf32(true);
+    }
+  }
+  const c = cuda as Backend;
+  const small = c.alloc("float32", 16, false);
+  assert.throws(() => c.matmulStrided?.(small, small, small, { batch: 1, m: 4, n: 4, k: 4, transA: false, transB: false, lda: 8, ldb: 4, ldc: 4, strideA: 0, strideB: 0, strideC: 0, offsetA: 0, offsetB: 0, offsetC: 0 }), /A reaches element 27 of a buffer of 16/);
+  c.release(small);
 });
 
 test("cuda: float32 matmul precision medium (bf16 tensor cores) stays within bf16 rounding", { skip }, () => {

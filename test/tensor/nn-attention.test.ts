@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Generator, liveTensors, noGrad, randn, scaledDotProductAttention, scope, tensor } from "../../src/index.js";
+import { Generator, causalSelfAttention, chunk, liveTensors, noGrad, randn, reshape, scaledDotProductAttention, scope, tensor, transpose, type Tensor } from "../../src/index.js";
 import { backendTest } from "../helpers/backends.js";
 import { assertClose, gradcheck } from "../helpers/gradcheck.js";
 
@@ -56,4 +56,16 @@ backendTest("scaledDotProductAttention rejects bad shapes with the op name", () 
   assert.throws(() => scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 3]), { attnMask: randn([4, 5]) }), /attnMask \[4,5\]/);
   assert.throws(() => scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 3]), { attnMask: randn([3, 5]), isCausal: true }), /either attnMask or isCausal/);
   assert.throws(() => scaledDotProductAttention(randn([2, 3, 4]), randn([3, 5, 4]), randn([3, 5, 3])), /scaledDotProductAttention: .*cannot broadcast/);
+});
+
+backendTest("causalSelfAttention on a packed qkv equals split → causal SDPA → merge, and gradchecks", () => {
+  const [B, T, d, nh] = [2, 5, 6, 3];
+  const qkv = randn([B, T, 3 * d]).requiresGrad_();
+  const [q, k, v] = chunk(qkv, 3, 2);
+  const heads = (u: Tensor): Tensor => transpose(reshape(u, [B, T, nh, d / nh]), 1, 2);
+  const want = reshape(transpose(scaledDotProductAttention(heads(q), heads(k), heads(v), { isCausal: true }), 1, 2), [B, T, d]);
+  assertClose(causalSelfAttention(qkv, nh), want, 1e-6, 1e-7, "packed vs split");
+  gradcheck((x) => causalSelfAttention(x, 2), [randn([1, 4, 3 * 4]).requiresGrad_()]);
+  assert.throws(() => causalSelfAttention(randn([2, 5, 7]), 1), /packed qkv/);
+  assert.throws(() => causalSelfAttention(randn([2, 5, 12]), 3), /not divisible into 3 heads/);
 });

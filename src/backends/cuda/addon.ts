@@ -51,6 +51,8 @@ export interface CudaAddon {
   sort(x: H, xDtype: number, values: H, indices: H, outer: number, r: number, inner: number, descending: boolean): void;
   cumsum(x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number, reverse: boolean): void;
   gemm(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
+  gemmStrided(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, lda: number, ldb: number, ldc: number,
+    strideA: number, strideB: number, strideC: number, offsetA: number, offsetB: number, offsetC: number, alpha: number, beta: number): void;
   /** 0: full float32, 1: TF32 tensor cores, 2: bf16 tensor cores. */
   setMatmulPrecision(precision: number): void;
   gather(x: H, elemBytes: number, index: H, out: H, outer: number, rx: number, ri: number, inner: number): void;

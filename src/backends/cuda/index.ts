@@ -1,4 +1,4 @@
-import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type Backend, type BinaryOp, type ConvGeometry, type MatmulParams, type MatmulPrecision, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type Backend, type BinaryOp, type ConvGeometry, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
 import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
@@ -167,6 +167,21 @@ export class CudaBackend implements Backend {
   matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
     float32("matmul", a, b, out);
     this.addon.gemm(h(a), h(b), h(out), 0, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.accumulate === true);
+  }
+
+  matmulStrided(a: Storage, b: Storage, out: Storage, p: StridedMatmulParams): void {
+    float32("matmulStrided", a, b, out);
+    // the addon trusts its offsets: check that every operand stays inside its buffer
+    const last = (off: number, stride: number, rows: number, cols: number, ld: number): number => off + (p.batch - 1) * stride + (rows - 1) * ld + cols - 1;
+    const inside = (what: string, s: Storage, end: number): void => {
+      if (end >= s.size) throw new Error(`cuda backend: matmulStrided: ${what} reaches element ${end} of a buffer of ${s.size}`);
+    };
+    if (p.batch > 0 && p.m > 0 && p.n > 0 && p.k > 0) {
+      inside("A", a, p.transA ? last(p.offsetA, p.strideA, p.k, p.m, p.lda) : last(p.offsetA, p.strideA, p.m, p.k, p.lda));
+      inside("B", b, p.transB ? last(p.offsetB, p.strideB, p.n, p.k, p.ldb) : last(p.offsetB, p.strideB, p.k, p.n, p.ldb));
+      inside("C", out, last(p.offsetC, p.strideC, p.m, p.n, p.ldc));
+    }
+    this.addon.gemmStrided(h(a), h(b), h(out), 0, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.lda, p.ldb, p.ldc, p.strideA, p.strideB, p.strideC, p.offsetA, p.offsetB, p.offsetC, p.alpha ?? 1, p.beta ?? 0);
   }
 
   // ---- indexing ----

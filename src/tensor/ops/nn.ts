@@ -12,6 +12,7 @@ export {
 } from "./nn/conv.js";
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from "./nn/pool.js";
 export { scaledDotProductAttention, type AttentionOptions } from "./nn/attention.js";
+export { causalSelfAttention } from "./nn/packed-attention.js";
 export {
   crossEntropy, nllLoss, binaryCrossEntropyWithLogits, mseLoss,
   type Reduction, type NllLossOptions, type CrossEntropyOptions, type BceWithLogitsOptions,
