@@ -38,6 +38,7 @@ DEFAULT_CONFIGS = {
     "lstm_step": {"batch": 32, "seq": 50, "vocab": 1000, "embed": 64, "hidden": 128, "classes": 2},
     "gpt_step": {"layers": 2, "d": 128, "heads": 4, "seq": 64, "batch": 16, "vocab": 256},
     "fit_epoch": {"rows": 267, "features": 7, "hidden": 64, "batch": 32},
+    "csv_to_tensors": {"rows": 1000000, "cols": 8, "batch": 1024},
 }
 
 
@@ -170,6 +171,42 @@ class FitEpoch:
         return total / n
 
 
+def bench_csv_path(c):
+    """The CSV of bench/workloads/csv_to_tensors.ts (same name, same integer formula, byte-identical)."""
+    import tempfile
+    p = os.path.join(tempfile.gettempdir(), f"ingot-bench-csv-{c['rows']}x{c['cols']}.csv")
+    if os.path.exists(p) and os.path.getsize(p) > 0:
+        return p
+    lines = [",".join(f"c{j}" for j in range(c["cols"]))]
+    for i in range(c["rows"]):
+        vals = ((i * 7919 + j * 104729) % 100003 for j in range(c["cols"]))
+        lines.append(",".join(f"{v // 1000}.{v % 1000:03d}" for v in vals))
+    tmp = f"{p}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, p)
+    return p
+
+
+class CsvToTensors:
+    """pandas.read_csv, then float32 batches through torch.from_numpy (the usual PyTorch tabular loading)."""
+
+    def __init__(self, c):
+        import numpy as np
+        import pandas as pd
+        self.np, self.pd, self.c = np, pd, c
+        self.path = bench_csv_path(c)
+
+    def step(self, capture=None):
+        arr = self.pd.read_csv(self.path).to_numpy(dtype=self.np.float32)
+        rows = 0
+        for i in range(0, arr.shape[0], self.c["batch"]):
+            rows += torch.from_numpy(arr[i:i + self.c["batch"]]).shape[0]
+        if rows != self.c["rows"]:
+            raise SystemExit(f"csv_to_tensors: read {rows} rows, expected {self.c['rows']}")
+        return 0.0
+
+
 def random_inputs(name, c):
     """Random inputs with a fixed seed for timing (the Ingot side uses its own generator: same shapes and maths)."""
     g = torch.Generator().manual_seed(SEED)
@@ -187,6 +224,8 @@ def random_inputs(name, c):
     if name == "fit_epoch":
         x = torch.randn(c["rows"], c["features"], generator=g)
         return {"x": x, "y": (x[:, 0] + x[:, 1] > 0).float().unsqueeze(1)}
+    if name == "csv_to_tensors":
+        return {}
     if name == "gpt_step":
         s = torch.randint(0, c["vocab"], (c["batch"], c["seq"] + 1), generator=g)
         return {"idx": s[:, :-1].contiguous(), "targets": s[:, 1:].reshape(-1).contiguous()}
@@ -215,6 +254,8 @@ def build(name, c, inputs):
         return Workload(m, inputs, lambda: F.cross_entropy(m(ids), t), torch.optim.Adam(m.parameters()))
     if name == "fit_epoch":
         return FitEpoch(c, inputs)
+    if name == "csv_to_tensors":
+        return CsvToTensors(c)
     if name == "gpt_step":
         m = GPT(c)
         idx, t = inputs["idx"], inputs["targets"]

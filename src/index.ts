@@ -11,3 +11,4 @@ export * from "./metrics/index.js";
 export * from "./io/index.js";
 export * from "./models/index.js";
 export * from "./train/index.js";
+export * from "./data/index.js";

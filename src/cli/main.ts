@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { registerData } from "./data.js";
 import { registerInfo } from "./info.js";
 
 /** Builds the `ingot` command tree. Each subcommand is a thin shell over library calls. */
@@ -9,6 +10,7 @@ export function buildCli(): Command {
     .exitOverride()
     .showHelpAfterError();
   registerInfo(program);
+  registerData(program);
   return program;
 }
 
