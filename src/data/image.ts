@@ -1,7 +1,6 @@
 // Images as float32 [C, H, W] tensors in [0, 1]: decoding (PNG, JPEG, … through sharp), then resize, crops,
 // flips, normalisation and noise on the pixels. Random steps take a seeded Generator so augmentation is
 // reproducible, and a step list is plain JSON so serving can replay the deterministic part.
-import sharp from "sharp";
 import { tensor } from "../tensor/creation.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -18,6 +17,8 @@ export interface DecodeOptions {
 export async function decodeImage(input: string | Uint8Array, opts: DecodeOptions = {}): Promise<Tensor> {
   const channels = opts.channels ?? 3;
   if (![1, 3, 4].includes(channels)) throw new RangeError(`decodeImage: channels must be 1, 3 or 4, got ${channels}`);
+  // sharp's native library loads on first use, so `import "ingot"` stays fast for programs without images
+  const sharp = (await import("sharp")).default;
   let img = sharp(typeof input === "string" ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength));
   if (opts.resize) {
     const { width, height, fit } = opts.resize;

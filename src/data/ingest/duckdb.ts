@@ -1,19 +1,23 @@
 // One in-process DuckDB shared by every reader, and the conversion of a DuckDB result into a Table.
 // Every query is wrapped so DuckDB does the type conversion (numbers → DOUBLE, times → epoch ms), which
 // keeps the per-value loop in JS down to one typed read.
-import { DuckDBConnection, DuckDBInstance, type DuckDBDataChunk, type DuckDBResult } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from "@duckdb/node-api";
 import { Table, type Column, type ColumnType } from "../table.js";
 
 let instance: Promise<DuckDBInstance> | null = null;
 
+// DuckDB's native library loads on first use, so `import "ingot"` stays fast for programs without data files
+const duckdb = (): Promise<typeof import("@duckdb/node-api")> => import("@duckdb/node-api");
+
 /** The shared in-memory database (memory-limited so streaming stays bounded). */
 function database(): Promise<DuckDBInstance> {
-  instance ??= DuckDBInstance.create(":memory:", { memory_limit: "512MB" });
+  instance ??= duckdb().then((d) => d.DuckDBInstance.create(":memory:", { memory_limit: "512MB" }));
   return instance;
 }
 
 /** A fresh connection: temporary tables (views, reject tables) stay private to one call. */
 export async function connect(): Promise<DuckDBConnection> {
+  const { DuckDBConnection } = await duckdb();
   return DuckDBConnection.create(await database());
 }
 
