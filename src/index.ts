@@ -12,3 +12,5 @@ export * from "./io/index.js";
 export * from "./models/index.js";
 export * from "./train/index.js";
 export * from "./data/index.js";
+export * from "./registry/index.js";
+export * from "./serve/index.js";
