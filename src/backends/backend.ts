@@ -178,18 +178,10 @@ export interface MatmulParams {
  * where op(A) is m×k, element (i, l) of A sits at offsetA + batch·strideA + i·lda + l (transA: at
  * l·lda + i), likewise B and C. Used to read attention heads straight out of a packed qkv tensor.
  */
-export interface StridedMatmulParams {
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  transA: boolean;
-  transB: boolean;
+export interface StridedMatmulParams extends Omit<MatmulParams, "accumulate"> {
   lda: number;
   ldb: number;
   ldc: number;
-  strideA: number;
-  strideB: number;
   strideC: number;
   offsetA: number;
   offsetB: number;
