@@ -116,12 +116,23 @@ void deviceFree(void* p, size_t rounded) {
   g.liveBytes -= rounded;
 }
 
+// Device scratch for one launcher call, returned to the cache when the call ends, thrown or not. Freed
+// blocks are reused only by later work on the same stream, so the launcher's kernels still see them.
+struct Scratch {
+  std::vector<std::pair<void*, size_t>> blocks;
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() {
+    for (auto& b : blocks) deviceFree(b.first, b.second);
+  }
+};
+
 void* scratchAlloc(size_t bytes, void* ctx) {
-  // used inside one launcher: returned to the cache when the launcher is done (stream order keeps it valid)
-  auto* list = static_cast<std::vector<std::pair<void*, size_t>>*>(ctx);
+  auto* scratch = static_cast<Scratch*>(ctx);
   const size_t r = roundSize(bytes);
   void* p = deviceAlloc(r);
-  list->push_back({p, r});
+  scratch->blocks.push_back({p, r});
   return p;
 }
 
@@ -485,14 +496,8 @@ FN(Where) {
 FN(Reduce) {
   BODY({
     requireReady();
-    std::vector<std::pair<void*, size_t>> scratch;
-    try {
-      reduce(a.i32(0), a.ptr(1), a.i32(2), a.ptr(3), a.i32(4), a.i64(5), a.i64(6), a.i64(7), scratchAlloc, &scratch, g.stream);
-    } catch (...) {
-      for (auto& s : scratch) deviceFree(s.first, s.second);
-      throw;
-    }
-    for (auto& s : scratch) deviceFree(s.first, s.second);
+    Scratch scratch;
+    reduce(a.i32(0), a.ptr(1), a.i32(2), a.ptr(3), a.i32(4), a.i64(5), a.i64(6), a.i64(7), scratchAlloc, &scratch, g.stream);
     return undef(env);
   });
 }
@@ -510,15 +515,8 @@ FN(ArgReduce) {
 FN(Sort) {
   BODY({
     requireReady();
-    std::vector<std::pair<void*, size_t>> scratch;
-    try {
-      sort(a.ptr(0), a.i32(1), a.ptr(2), (int32_t*)a.ptr(3), a.i64(4), a.i64(5), a.i64(6), a.flag(7), scratchAlloc, &scratch, g.stream);
-    } catch (...) {
-      for (auto& s : scratch) deviceFree(s.first, s.second);
-      throw;
-    }
-    // freed blocks are reused only by later work on the same stream, after the sort has run
-    for (auto& s : scratch) deviceFree(s.first, s.second);
+    Scratch scratch;
+    sort(a.ptr(0), a.i32(1), a.ptr(2), (int32_t*)a.ptr(3), a.i64(4), a.i64(5), a.i64(6), a.flag(7), scratchAlloc, &scratch, g.stream);
     return undef(env);
   });
 }
