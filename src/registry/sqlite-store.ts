@@ -1,7 +1,11 @@
 // RegistryStore on an embedded SQLite file (better-sqlite3) in WAL mode: readers never block the writer,
 // and every write is one IMMEDIATE transaction, so concurrent processes queue on the write lock (up to
 // busy_timeout) instead of failing half way. A SIGKILL at any point leaves the last committed state.
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
+
+// the native SQLite binding loads when a registry is opened, not when `ingot` is imported
+const loadSqlite = (): typeof Database => createRequire(import.meta.url)("better-sqlite3") as typeof Database;
 import { notFound, RegistryConflictError } from "./errors.js";
 import { migrate } from "./sqlite-migrations.js";
 import type { NewRun, RegistryStore, StoredArtifact, StoredVersion } from "./store.js";
@@ -57,7 +61,8 @@ export class SqliteStore implements RegistryStore {
 
   /** Opens (creating when missing) the database at `file` and migrates it. */
   constructor(readonly file: string) {
-    this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    const Sqlite = loadSqlite();
+    this.db = new Sqlite(file, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma("journal_mode = WAL");
     // FULL: a commit is on disk when it returns (NORMAL could lose the last commits on power loss)
     this.db.pragma("synchronous = FULL");

@@ -2,7 +2,9 @@
 // Models are resolved through a ModelSource on every request, so promoting an alias takes effect on
 // the next request while requests already running finish on the version they resolved.
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from "fastify";
+import { createRequire } from "node:module";
+import type FastifyModule from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from "fastify";
 import type { BatchingOptions } from "./batcher.js";
 import { HttpError, notFound } from "./errors.js";
 import { inputsToFeatures, rowsToFeatures } from "./features.js";
@@ -78,6 +80,8 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     onBatch: (m, rows) => metrics.batchRows.observe({ model: m.name, version: String(m.version) }, rows),
     onLoad: (m) => metrics.modelLoads.inc({ model: m.name, version: String(m.version) }),
   });
+  // Fastify loads when a server is created, not when `ingot` is imported
+  const Fastify = createRequire(import.meta.url)("fastify") as typeof FastifyModule;
   const app = Fastify({ bodyLimit: opts.bodyLimit ?? 1 << 20, logger: opts.logger ?? false, genReqId: () => randomUUID() });
   (app as unknown as Record<symbol, ServeState>)[STATE] = { metrics, cache };
   const facts = new WeakMap<FastifyRequest, RequestFacts>();
