@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { Generator, add, adamStep_, causalSelfAttention, crossEntropy, embedding, gelu, layerNorm, linear, noGrad, normal, ones, reshape, scope, tensor, toDevice, zeros, type Tensor } from "../../src/index.js";
+import { AdamW, GPT2, Generator, LinearLR, crossEntropy, manualSeed, noGrad, reshape, scope, tensor, toDevice, type Tensor } from "../../src/index.js";
 
 const opts = { steps: 600, layers: 6, d: 384, heads: 6, seq: 256, batch: 64, lr: 1e-3, evalEvery: 100, device: "cuda" };
 const argv = process.argv.slice(2);
@@ -41,64 +41,38 @@ function batchFrom(lo: number, hi: number): { x: Tensor; y: Tensor } {
   return { x: toDevice(tensor(xs, { shape: [B, T] }), dev), y: toDevice(tensor(ys, { shape: [B * T] }), dev) };
 }
 
-// ---- model: the same pre-LN GPT as bench/gpu/gpt2.ts, small ----
-const params: { t: Tensor; m: Tensor; v: Tensor; decay: boolean }[] = [];
-function param(host: Tensor, decay: boolean): Tensor {
-  const t = toDevice(host, dev);
-  if (t !== host) host.dispose();
-  t.requiresGrad_(true);
-  params.push({ t, m: zeros(t.shape, { device: dev }), v: zeros(t.shape, { device: dev }), decay });
-  return t;
-}
-const w = (shape: number[], std = 0.02): Tensor => param(normal(shape, 0, std, { generator: gen }), true);
-const wte = w([V, d]);
-const wpe = w([T, d]);
-const blocks = Array.from({ length: L }, () => ({
-  ln1: [param(ones([d]), false), param(zeros([d]), false)],
-  qkv: [w([3 * d, d]), param(zeros([3 * d]), false)],
-  proj: [w([d, d], 0.02 / Math.sqrt(2 * L)), param(zeros([d]), false)],
-  ln2: [param(ones([d]), false), param(zeros([d]), false)],
-  fc: [w([4 * d, d]), param(zeros([4 * d]), false)],
-  fc2: [w([d, 4 * d], 0.02 / Math.sqrt(2 * L)), param(zeros([d]), false)],
-}));
-const lnf = [param(ones([d]), false), param(zeros([d]), false)];
+// ---- model: the zoo's GPT-2, small, with AdamW (decay on matrices) and a 50-step linear warm-up ----
+manualSeed(7);
+const model = new GPT2({ vocabSize: V, nPositions: T, nEmbd: d, nLayer: L, nHead: nh }).to(dev);
+const params = model.parameters();
+const optimizer = new AdamW(
+  [{ params: params.filter((p) => p.ndim >= 2), weightDecay: 0.1 }, { params: params.filter((p) => p.ndim < 2), weightDecay: 0 }],
+  { lr: opts.lr, betas: [0.9, 0.99], eps: 1e-8 },
+);
+const warmup = new LinearLR(optimizer, { startFactor: 1 / 50, totalIters: 49 });
 
-function loss(x: Tensor, y: Tensor): Tensor {
-  let h = add(embedding(x, wte), wpe);
-  for (const b of blocks) {
-    const att = causalSelfAttention(linear(layerNorm(h, [d], b.ln1[0], b.ln1[1]), b.qkv[0], b.qkv[1]), nh);
-    h = add(h, linear(att, b.proj[0], b.proj[1]));
-    h = add(h, linear(gelu(linear(layerNorm(h, [d], b.ln2[0], b.ln2[1]), b.fc[0], b.fc[1]), "tanh"), b.fc2[0], b.fc2[1]));
-  }
-  const logits = linear(layerNorm(h, [d], lnf[0], lnf[1]), wte);
-  return crossEntropy(reshape(logits, [B * T, V]), y);
-}
+const loss = (x: Tensor, y: Tensor): Tensor => crossEntropy(reshape(model.call(x), [B * T, V]), y);
 
 const started = performance.now();
 const log: { step: number; train: number; val?: number; s: number }[] = [];
 for (let step = 1; step <= opts.steps; step++) {
-  const lr = opts.lr * Math.min(1, step / 50); // linear warm-up
   const l = scope(() => {
     const { x, y } = batchFrom(0, split);
     const out = loss(x, y);
     out.backward();
-    noGrad(() => {
-      for (const p of params) {
-        const g = p.t.grad;
-        if (!g) continue;
-        adamStep_(p.t, g, p.m, p.v, { lr, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: p.decay ? 0.1 : 0, decoupled: true, step });
-        g.dispose();
-        p.t.grad = null;
-      }
-    });
+    optimizer.step();
+    optimizer.zeroGrad();
+    warmup.step();
     return out.item();
   });
   const entry: { step: number; train: number; val?: number; s: number } = { step, train: l, s: (performance.now() - started) / 1000 };
   if (step % opts.evalEvery === 0 || step === opts.steps) {
+    model.eval();
     entry.val = noGrad(() => scope(() => {
       const { x, y } = batchFrom(split, ids.length);
       return loss(x, y).item();
     }));
+    model.train();
   }
   if (entry.val !== undefined || step % 25 === 0 || step === 1) {
     log.push(entry);
