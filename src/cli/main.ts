@@ -1,6 +1,14 @@
 import { Command, CommanderError } from "commander";
 import { registerData } from "./data.js";
+import { registerEval } from "./eval.js";
 import { registerInfo } from "./info.js";
+import { registerKeys } from "./keys.js";
+import { registerModels } from "./models.js";
+import { registerMonitor } from "./monitor.js";
+import { registerRuns } from "./runs.js";
+import { registerServe } from "./serve.js";
+import { registerTrain } from "./train.js";
+import { registerUp } from "./up.js";
 
 /** Builds the `ingot` command tree. Each subcommand is a thin shell over library calls. */
 export function buildCli(): Command {
@@ -11,6 +19,14 @@ export function buildCli(): Command {
     .showHelpAfterError();
   registerInfo(program);
   registerData(program);
+  registerTrain(program);
+  registerEval(program);
+  registerRuns(program);
+  registerModels(program);
+  registerKeys(program);
+  registerServe(program);
+  registerMonitor(program);
+  registerUp(program);
   return program;
 }
 
