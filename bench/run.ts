@@ -3,7 +3,7 @@
  *
  *   npm run bench                       full run
  *   npm run bench -- --quick            fewer iterations (all workloads, under a minute with the native backend)
- *   npm run bench -- --only a,b         just these workloads
+ *   npm run bench -- --only a,b         just these workloads ("serve" = the wrk HTTP bench vs FastAPI)
  *   npm run bench -- --json-out file    also write the full results there
  *   npm run bench -- --check            verify both sides compute the same thing (tiny sizes)
  *   npm run bench -- --backend js       force Ingot's host backend (sets INGOT_BACKEND for the workers)
@@ -18,6 +18,7 @@ import { dirname, join, resolve } from "node:path";
 import { checkWorkload, GRAD_RTOL, LOSS_RTOL, type CheckResult } from "./check.js";
 import { BENCH_DIR, benchThreads, childEnv, findPython, INGOT_WORKER, runChild, TORCH_WORKER, type PythonInfo } from "./proc.js";
 import { median } from "./harness.js";
+import { formatServeBench, runServeBench, summaryLine } from "./serve/run.js";
 import { WORKLOADS, type Config, type WorkloadDef } from "./workloads/index.js";
 
 interface Options {
@@ -98,8 +99,8 @@ function parseArgs(argv: string[]): Options {
 
 function selected(o: Options): WorkloadDef[] {
   if (!o.only) return [...WORKLOADS];
-  const unknown = o.only.filter((n) => !WORKLOADS.some((w) => w.name === n));
-  if (unknown.length) throw new Error(`--only: unknown workload(s) ${unknown.join(", ")} (known: ${WORKLOADS.map((w) => w.name).join(", ")})`);
+  const unknown = o.only.filter((n) => n !== "serve" && !WORKLOADS.some((w) => w.name === n));
+  if (unknown.length) throw new Error(`--only: unknown workload(s) ${unknown.join(", ")} (known: ${WORKLOADS.map((w) => w.name).join(", ")}, serve)`);
   return WORKLOADS.filter((w) => o.only?.includes(w.name));
 }
 
@@ -281,7 +282,7 @@ function printCheck(results: CheckResult[]): void {
   for (const c of results) if (c.error) process.stdout.write(`  ${c.workload}: ${c.error}\n`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const defs = selected(o);
   const threads = benchThreads();
@@ -332,14 +333,19 @@ function main(): void {
   }
 
   const rows = runBench(o, defs, py, threads);
+  // the HTTP serving workload (wrk against Ingot and FastAPI + PyTorch) runs after the compute ones
+  const serve = o.only === null || o.only.includes("serve") ? await runServeBench({ quick: o.quick }) : null;
   const backend = rows.find((r) => r.ingot.result)?.ingot.result?.backend ?? "unknown";
   process.stdout.write(`\nIngot (${backend} backend) vs PyTorch ${py?.torch ?? "(absent)"} — Ingot ${threads} threads, PyTorch the faster of ${threads} and 1 thread ("torch thr"), ${meta.cpu}; median ms/iteration${o.quick ? " (--quick: few iterations, noisy)" : ""}\n`);
   process.stdout.write("ratio = ingot time / torch time (< 1: Ingot is faster); ~GFLOP/s for training steps is an estimate (3x forward GEMM/conv FLOPs)\n\n");
   printBench(rows);
   const totalS = (performance.now() - t0) / 1000;
   process.stdout.write(`\ntotal ${totalS.toFixed(1)} s; full results in bench/out/latest.json\n`);
-  write({ ...meta, ingotBackend: backend, totalSeconds: totalS, results: rows });
-  process.stdout.write(JSON.stringify(Object.fromEntries(rows.map((r) => [r.workload, r.ratio === null ? null : Number(r.ratio.toFixed(4))]))) + "\n");
+  if (serve) process.stdout.write(`\nserve (wrk, requests/s and p99; ratio = ingot / fastapi+torch, target req/s ratio ≥ 2 at p99 ratio ≤ 1)\n${formatServeBench(serve)}\n`);
+  write({ ...meta, ingotBackend: backend, totalSeconds: totalS, results: rows, ...(serve && { serve }) });
+  const ratios: Record<string, unknown> = Object.fromEntries(rows.map((r) => [r.workload, r.ratio === null ? null : Number(r.ratio.toFixed(4))]));
+  if (serve) ratios.serve = summaryLine(serve);
+  process.stdout.write(JSON.stringify(ratios) + "\n");
 }
 
-main();
+await main();

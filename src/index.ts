@@ -14,3 +14,7 @@ export * from "./train/index.js";
 export * from "./data/index.js";
 export * from "./registry/index.js";
 export * from "./serve/index.js";
+export * from "./experiment/index.js";
+export * from "./monitor/index.js";
+export * from "./dashboard/index.js";
+export * from "./platform/index.js";

@@ -16,7 +16,9 @@ export function buildCli(): Command {
     .description("Train, tune, explain, compress, version, serve and watch neural models — in TypeScript.")
     .version(process.env.npm_package_version ?? "0.1.0")
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // options after a subcommand belong to it: `ingot eval spam --version 2` is not the program's --version
+    .enablePositionalOptions();
   registerInfo(program);
   registerData(program);
   registerTrain(program);

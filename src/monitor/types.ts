@@ -39,9 +39,27 @@ export interface MonitorReport {
   /** Input drift per feature; empty when the model has no drift reference. */
   drift: FeatureDrift[];
   /** Drift of the predicted score/class distribution against the training predictions, null when unknown. */
-  predictionDrift: { psi: number; drifted: boolean } | null;
+  predictionDrift: {
+    psi: number;
+    drifted: boolean;
+    /** KS statistic and p-value when the predictions are scores (null for classes). */
+    ks?: number | null;
+    pValue?: number | null;
+    /** Logged predictions compared. */
+    count?: number;
+  } | null;
   /** Objectives and whether they hold: latency p99 ≤ target, error rate ≤ target. */
   objectives: { name: string; target: number; actual: number; met: boolean }[];
   /** Alerts raised in the window. */
-  alerts: { at: number; message: string }[];
+  alerts: {
+    at: number;
+    message: string;
+    /** What it is about: `input:<feature>`, `prediction` or `objective:<name>`. */
+    key?: string;
+    version?: number | null;
+    /** When the condition recovered; null while it holds. */
+    resolvedAt?: number | null;
+  }[];
+  /** The drift thresholds the report was judged by. */
+  thresholds?: { psi: number; ksPValue: number; minCount: number };
 }

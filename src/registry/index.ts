@@ -4,6 +4,8 @@ export { RegistryError, RegistryNotFoundError, RegistryConflictError, type Regis
 export type { RegistryStore, NewRun, StoredArtifact, StoredVersion } from "./store.js";
 export { SqliteStore } from "./sqlite-store.js";
 export { SQLITE_SCHEMA_VERSION } from "./sqlite-migrations.js";
+export { PostgresStore, type PostgresStoreOptions } from "./postgres-store.js";
+export { POSTGRES_SCHEMA_VERSION } from "./postgres-migrations.js";
 export { dataFingerprint, runEnvironment } from "./environment.js";
 export type {
   RunStatus, EndStatus, ParamValue, Experiment, RunEnvironment, ArtifactInfo, Run, RunDetails, MetricPoint, MetricEntry, RunField, CompareOp,

@@ -11,6 +11,7 @@ import { dataFingerprint, runEnvironment } from "./environment.js";
 import { notFound, RegistryError, RegistryNotFoundError } from "./errors.js";
 import { placeStaged, removeDeadStaging, removeVersionDir, stageCopy } from "./files.js";
 import { checkAlias, checkArtifactName, checkModelName, checkText, checkVersion } from "./names.js";
+import { PostgresStore } from "./postgres-store.js";
 import { SqliteStore } from "./sqlite-store.js";
 import type { RegistryStore, StoredVersion } from "./store.js";
 import { RUN_STATUSES } from "./store.js";
@@ -20,10 +21,17 @@ import type {
 
 /** Options of openRegistry. */
 export interface OpenRegistryOptions {
-  /** The registry folder; default `.ingot` in the current directory. */
+  /** The registry folder (artifacts and model directories, and registry.db for SQLite); default `.ingot`. */
   root?: string;
-  /** A metadata store to use instead of `<root>/registry.db` (e.g. PostgreSQL). */
+  /** A metadata store to use instead of the one chosen from databaseUrl / `<root>/registry.db`. */
   store?: RegistryStore;
+  /**
+   * A postgres:// or postgresql:// URL: keep metadata in that PostgreSQL database instead of SQLite.
+   * Default: env INGOT_DATABASE_URL; empty or unset means SQLite at `<root>/registry.db`.
+   */
+  databaseUrl?: string;
+  /** The PostgreSQL schema for the registry's tables; default env INGOT_DATABASE_SCHEMA, else "public". */
+  databaseSchema?: string;
 }
 
 /** What startRun records. */
@@ -334,14 +342,26 @@ export class Registry {
 }
 
 /**
- * Opens the registry at `root` (default `.ingot/` in the current directory), creating the folder and
- * `registry.db` (SQLite, WAL) when missing and migrating an older schema. Staging folders left by
- * processes that died mid-registration are removed.
+ * Opens the registry at `root` (default `.ingot/` in the current directory), creating the folder when
+ * missing and removing staging folders left by processes that died mid-registration. Metadata goes to
+ * PostgreSQL when `databaseUrl` (or env INGOT_DATABASE_URL) is a postgres:// URL — connected and migrated
+ * on first use, so this stays synchronous — and otherwise to `<root>/registry.db` (SQLite, WAL), created
+ * and migrated here. Files always live under `root`.
  */
 export function openRegistry(opts: OpenRegistryOptions = {}): Registry {
   const root = resolve(opts.root ?? ".ingot");
+  const databaseUrl = opts.databaseUrl ?? process.env.INGOT_DATABASE_URL ?? "";
+  const postgres = /^postgres(ql)?:\/\//i.test(databaseUrl);
+  if (!opts.store && databaseUrl !== "" && !postgres) {
+    const from = opts.databaseUrl !== undefined ? "databaseUrl" : "INGOT_DATABASE_URL";
+    throw new RegistryError(`openRegistry: ${from} must be a postgres:// or postgresql:// URL (or empty for SQLite), got ${JSON.stringify(databaseUrl.split(":")[0] + ":...")}`);
+  }
   mkdirSync(join(root, "artifacts"), { recursive: true });
   mkdirSync(join(root, "models"), { recursive: true });
   removeDeadStaging(join(root, "models"));
-  return new Registry(root, opts.store ?? new SqliteStore(join(root, "registry.db")));
+  const store = opts.store
+    ?? (postgres
+      ? new PostgresStore({ connectionString: databaseUrl, schema: opts.databaseSchema ?? (process.env.INGOT_DATABASE_SCHEMA || undefined) })
+      : new SqliteStore(join(root, "registry.db")));
+  return new Registry(root, store);
 }

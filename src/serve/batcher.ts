@@ -1,6 +1,7 @@
 // Dynamic micro-batching: requests for one model version that arrive close together share one forward
 // pass. A batch runs as soon as it holds maxBatch rows, or maxWaitMs after its first request, and
-// each request gets back exactly its own rows of the output.
+// each request gets back exactly its own rows of the output. The forward pass may be synchronous (in
+// this thread) or return a promise (an inference worker), in which case several batches can be in flight.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from "node:timers";
 import type { FeatureMatrix } from "./features.js";
 
@@ -32,7 +33,7 @@ export class MicroBatcher {
   private readonly queues = new Map<number, { items: Pending[]; rows: number; timer: { cancel(): void } | null }>();
 
   constructor(
-    private readonly forward: (x: FeatureMatrix) => Outputs,
+    private readonly forward: (x: FeatureMatrix) => Outputs | Promise<Outputs>,
     opts: BatchingOptions = {},
     private readonly onBatch: (rows: number) => void = () => undefined,
   ) {
@@ -82,8 +83,12 @@ export class MicroBatcher {
   }
 
   private run(batch: Pending[], rows: number, width: number): void {
-    let out: Outputs;
+    const fail = (e: unknown): void => {
+      for (const p of batch) p.reject(e);
+    };
+    let out: Outputs | Promise<Outputs>;
     try {
+      // a fresh buffer the forward pass may keep (a worker takes it by transfer, without a copy)
       const data = new Float32Array(rows * width);
       let at = 0;
       for (const p of batch) {
@@ -91,9 +96,23 @@ export class MicroBatcher {
         at += p.x.rows;
       }
       out = this.forward({ data, rows, width });
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    if (out instanceof Promise) out.then((o) => this.deliver(batch, rows, o), fail);
+    else this.deliver(batch, rows, out);
+  }
+
+  private deliver(batch: Pending[], rows: number, out: Outputs): void {
+    try {
       this.onBatch(rows);
     } catch (e) {
       for (const p of batch) p.reject(e);
+      return;
+    }
+    if (batch.length === 1) {
+      batch[0].resolve(out); // the whole output is this request's: no copy
       return;
     }
     let at = 0;
@@ -103,4 +122,3 @@ export class MicroBatcher {
     }
   }
 }
-

@@ -122,12 +122,14 @@ export function rowsToFeatures(rows: readonly FeatureRow[], pre: Preprocessor, t
       if (typeof v !== "string") throw badField(`rows[${i}].${textField}`, `expected a string, got ${describeValue(v)}`);
       return v;
     });
-    const dense = pre.vectorizer.transform(texts).toDense();
-    try {
-      return { data: Float32Array.from(dense.dataSync()), rows: rows.length, width: pre.vectorizer.vocabulary.length };
-    } finally {
-      dense.dispose();
+    // scatter the CSR rows straight into the float32 batch: no dense tensor, no second copy
+    const csr = pre.vectorizer.transform(texts);
+    const width = pre.vectorizer.vocabularySize;
+    const data = new Float32Array(rows.length * width);
+    for (let r = 0; r < rows.length; r++) {
+      for (let k = csr.indptr[r]; k < csr.indptr[r + 1]; k++) data[r * width + csr.indices[k]] = csr.data[k];
     }
+    return { data, rows: rows.length, width };
   }
   throw new HttpError(400, "rows_unsupported", "rows: this model has no tabular or text preprocessing; send numeric `inputs` instead", "rows");
 }

@@ -15,6 +15,14 @@ export const inputsBody = z.object({ inputs: z.array(z.array(z.number()).min(1))
 /** A predict request body. */
 export type PredictBody = z.infer<typeof rowsBody> | z.infer<typeof inputsBody>;
 
+/** The predict body as one schema, with the server's row limit: what the OpenAPI spec documents. */
+export function predictBody(maxRows: number): z.ZodType<PredictBody> {
+  return z.union([
+    z.object({ rows: rowsBody.shape.rows.max(maxRows) }).strict(),
+    z.object({ inputs: inputsBody.shape.inputs.max(maxRows) }).strict(),
+  ]);
+}
+
 /** One prediction: class label with probability or probabilities, or a regression value(s). */
 export const prediction = z.union([
   z.object({ label: z.union([z.string(), z.number()]), probability: z.number().min(0).max(1) }).strict(),

@@ -4,7 +4,12 @@ import { noGrad } from "../autograd/grad-mode.js";
 import { specFromJSON, type Preprocessor } from "../data/spec.js";
 import type { JsonValue } from "../io/json-value.js";
 import { loadModelDir } from "../io/model-dir.js";
+import type { ModelConfig } from "../io/model-config.js";
 import { moduleFromConfig } from "../nn/config.js";
+// layer types register themselves when their modules load: a program importing only the server must
+// still be able to rebuild any saved architecture
+import "../nn/index.js";
+import "../models/index.js";
 import type { Module } from "../nn/module.js";
 import { tensor } from "../tensor/creation.js";
 import { scope } from "../tensor/scope.js";
@@ -22,11 +27,13 @@ export type Prediction =
   | { value: number }
   | { values: number[] };
 
-/** A model version loaded for serving. */
-export interface ServedModel {
+/**
+ * What the server needs to know about a model version besides its weights: how to build its input and
+ * read its output. With inference workers, only this lives on the main thread; the module is in the workers.
+ */
+export interface ServedModelInfo {
   name: string;
   version: number;
-  module: Module<[Tensor], Tensor>;
   preprocessor: Preprocessor;
   output: OutputKind;
   /** Class names (from the saved LabelEncoder), when the model classifies. */
@@ -35,6 +42,11 @@ export interface ServedModel {
   inputWidth: number | null;
   /** The row field a text model reads. */
   textField: string;
+}
+
+/** A model version loaded for serving in this thread: its info plus the module with its weights. */
+export interface ServedModel extends ServedModelInfo {
+  module: Module<[Tensor], Tensor>;
 }
 
 type Obj = { [key: string]: JsonValue };
@@ -69,18 +81,33 @@ function outputKind(architecture: JsonValue, metadata: Obj | undefined, classes:
   return task === "classification" || task === "binary" || task === "multiclass" || classes !== null ? "logits" : "values";
 }
 
+/** Reads a model's serving facts (preprocessing, output kind, classes, input width) from its config. */
+export function servedModelInfo(ref: Pick<ResolvedModel, "name" | "version">, config: ModelConfig): ServedModelInfo {
+  const preprocessor = config.preprocessing === undefined ? {} : specFromJSON(config.preprocessing);
+  const classes = preprocessor.label?.classes ?? null;
+  const textField = typeof config.metadata?.textField === "string" ? config.metadata.textField : "text";
+  const inputWidth = preprocessor.tabular?.featureNames.length ?? preprocessor.vectorizer?.vocabularySize ?? firstInFeatures(config.architecture);
+  return { name: ref.name, version: ref.version, preprocessor, output: outputKind(config.architecture, config.metadata, classes), classes, inputWidth, textField };
+}
+
 /** Loads a model directory: module from config + weights, preprocessing from its JSON spec. */
 export async function loadServedModel(ref: ResolvedModel): Promise<ServedModel> {
+  return (await loadServedModelWithConfig(ref)).model;
+}
+
+/** loadServedModel, also returning the config it read (an inference worker sends it to the main thread). */
+export async function loadServedModelWithConfig(ref: ResolvedModel): Promise<{ model: ServedModel; config: ModelConfig }> {
   const { config, stateDict } = await loadModelDir(ref.dir);
   try {
     const module = moduleFromConfig<Module<[Tensor], Tensor>>(config.architecture as Parameters<typeof moduleFromConfig>[0]);
     module.loadStateDict(stateDict);
     module.eval();
-    const preprocessor = config.preprocessing === undefined ? {} : specFromJSON(config.preprocessing);
-    const classes = preprocessor.label?.classes ?? null;
-    const textField = typeof config.metadata?.textField === "string" ? config.metadata.textField : "text";
-    const inputWidth = preprocessor.tabular?.featureNames.length ?? preprocessor.vectorizer?.vocabulary.length ?? firstInFeatures(config.architecture);
-    return { name: ref.name, version: ref.version, module, preprocessor, output: outputKind(config.architecture, config.metadata, classes), classes, inputWidth, textField };
+    try {
+      return { model: { ...servedModelInfo(ref, config), module }, config };
+    } catch (e) {
+      module.dispose(); // a bad preprocessing spec must not leak the weights just loaded
+      throw e;
+    }
   } finally {
     for (const t of Object.values(stateDict)) t.dispose();
   }
@@ -108,8 +135,19 @@ function softmaxRow(row: readonly number[], kind: OutputKind): number[] {
   return e.map((v) => v / s);
 }
 
+/**
+ * One number per prediction, the same for training-time drift references and live traffic: P(class 1)
+ * for a binary classifier, the winning probability for a multi-class one, the (first) value otherwise.
+ */
+export function predictionScore(p: Prediction): number {
+  if ("probability" in p) return p.probability;
+  if ("probabilities" in p) return p.probabilities[String(p.label)] ?? NaN;
+  if ("value" in p) return p.value;
+  return p.values[0] ?? NaN;
+}
+
 /** Reads model outputs [rows, width] as predictions. */
-export function toPredictions(model: ServedModel, out: { data: Float32Array; width: number }): Prediction[] {
+export function toPredictions(model: ServedModelInfo, out: { data: Float32Array; width: number }): Prediction[] {
   const { data, width } = out;
   const rows = data.length / width;
   const preds: Prediction[] = [];

@@ -12,14 +12,14 @@ test("an evicted version keeps serving its in-flight lease and is disposed when 
     const old = await cache.acquire({ name: "m", version: 1, dir });
     const fresh = await cache.acquire({ name: "m", version: 2, dir }); // evicts version 1
     assert.equal(cache.size, 1);
-    const weight = old.model.module.parameters()[0];
+    const weight = old.module!.parameters()[0];
     const out = await old.forward({ data: Float32Array.from([1, 1]), rows: 1, width: 2 });
     assert.deepEqual(Array.from(out.data), [1.5]);
     assert.equal(weight.isDisposed, false);
     old.release();
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(weight.isDisposed, true);
-    assert.equal(fresh.model.module.parameters()[0].isDisposed, false);
+    assert.equal(fresh.module!.parameters()[0].isDisposed, false);
     fresh.release();
     cache.clear();
   } finally {

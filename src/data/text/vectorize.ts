@@ -116,6 +116,11 @@ export class CountVectorizer {
     return [...this.fitted().keys()];
   }
 
+  /** How many terms the vocabulary holds (the output width), without copying it. */
+  get vocabularySize(): number {
+    return this.fitted().size;
+  }
+
   protected fitted(): Map<string, number> {
     if (this.vocab === null) throw new Error(`${this.constructor.name}: not fitted; call fit(trainDocs) first`);
     return this.vocab;
