@@ -9,8 +9,9 @@ import { notFound, RegistryConflictError, RegistryError } from "./errors.js";
 import { migrate, POSTGRES_SCHEMA_VERSION } from "./postgres-migrations.js";
 import { describeTarget, fromDriverError, postgresTarget, type PostgresTarget } from "./postgres-errors.js";
 import type { NewRun, RegistryStore, StoredArtifact, StoredVersion } from "./store.js";
+import { RUN_COLUMNS, textNumber, type RunRow, type VersionRow } from "./store-rows.js";
 import type {
-  EndStatus, Experiment, ListRunsQuery, MetricEntry, MetricPoint, RegisteredModel, Run, RunCondition, RunEnvironment, RunField, RunStatus,
+  EndStatus, Experiment, ListRunsQuery, MetricEntry, MetricPoint, RegisteredModel, Run, RunCondition, RunEnvironment, RunField,
 } from "./types.js";
 
 // the driver loads when a PostgreSQL registry is opened, not when `ingot` is imported
@@ -29,34 +30,6 @@ export interface PostgresStoreOptions {
 }
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
-
-interface RunRow {
-  id: string;
-  experiment: string;
-  name: string | null;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  data_fingerprint: string | null;
-  environment: string;
-}
-
-interface VersionRow {
-  model: string;
-  version: number;
-  run_id: string | null;
-  notes: string;
-  created_at: number;
-}
-
-const RUN_COLUMNS = `r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.data_fingerprint, r.environment`;
-
-/** Text as a number, or null when it is not one: the JavaScript side of the ingot_number SQL function. */
-function textNumber(value: string): number | null {
-  if (value.trim() === "") return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
 
 /** One transaction's connection: typed queries whose driver errors become RegistryErrors. */
 class Tx {

@@ -9,41 +9,13 @@ const loadSqlite = (): typeof Database => createRequire(import.meta.url)("better
 import { notFound, RegistryConflictError } from "./errors.js";
 import { migrate } from "./sqlite-migrations.js";
 import type { NewRun, RegistryStore, StoredArtifact, StoredVersion } from "./store.js";
+import { RUN_COLUMNS, textNumber, type RunRow, type VersionRow } from "./store-rows.js";
 import type {
-  EndStatus, Experiment, ListRunsQuery, MetricEntry, MetricPoint, RegisteredModel, Run, RunEnvironment, RunField, RunStatus,
+  EndStatus, Experiment, ListRunsQuery, MetricEntry, MetricPoint, RegisteredModel, Run, RunEnvironment, RunField,
 } from "./types.js";
 
 /** How long a writer waits for another process's write lock before giving up. */
 const BUSY_TIMEOUT_MS = 15_000;
-
-interface RunRow {
-  id: string;
-  experiment: string;
-  name: string | null;
-  status: RunStatus;
-  start_time: number;
-  end_time: number | null;
-  data_fingerprint: string | null;
-  environment: string;
-}
-
-interface VersionRow {
-  model: string;
-  version: number;
-  run_id: string | null;
-  notes: string;
-  created_at: number;
-}
-
-const RUN_COLUMNS = `r.id, e.name AS experiment, r.name, r.status, r.start_time, r.end_time, r.data_fingerprint, r.environment`;
-
-/** Text as a number, or null when it is not one (SQLite's CAST would turn "abc" into 0). */
-function textNumber(value: unknown): number | null {
-  if (typeof value === "number") return value;
-  if (typeof value !== "string" || value.trim() === "") return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
 
 /** SQL for a run field, with its bound arguments; `numeric` reads text fields as numbers (null if not one). */
 function fieldSql(on: RunField, numeric: boolean): { sql: string; args: string[] } {
