@@ -50,16 +50,10 @@ export interface SpamModelInfo {
 
 const INFO_FILE = "bench-info.json";
 
-/** mulberry32: a tiny seeded PRNG for the split and the batch order (the model's init uses Generator). */
+/** A seeded uniform source for the split and the batch order. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Generator(seed);
+  return () => g.random();
 }
 
 function shuffled(n: number, rand: () => number): number[] {

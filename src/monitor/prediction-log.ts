@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FeatureRow } from "../serve/features.js";
+import { Generator } from "../tensor/random.js";
 import type { PredictEvent } from "../serve/events.js";
 import { MonitorError } from "./errors.js";
 import { addLatency } from "./latency-histogram.js";
@@ -33,18 +34,6 @@ export interface PredictionLogOptions {
 const MINUTE = 60_000;
 /** Rows buffered beyond this while the disk is stuck are dropped (aggregates still count them). */
 const MAX_BUFFERED_ROWS = 100_000;
-
-/** mulberry32: a tiny seeded generator; sampling needs reproducibility, not cryptographic quality. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Numeric `inputs` rows as feature rows keyed "0", "1", ..., so a reference built the same way can compare them. */
 export function inputsAsRows(inputs: readonly (readonly number[])[]): FeatureRow[] {
@@ -83,7 +72,9 @@ export class PredictionLog {
     this.maxRows = checkPositiveInt("maxRows", opts.maxRows ?? 10_000);
     this.flushRows = checkPositiveInt("flushRows", opts.flushRows ?? 500);
     this.retentionMs = opts.retentionMs ?? 30 * 24 * 60 * MINUTE;
-    this.random = seededRandom(opts.seed ?? 1);
+    // seeded so a replayed traffic log samples the same rows
+    const g = new Generator(opts.seed ?? 1);
+    this.random = () => g.random();
     this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
     mkdirSync(opts.root, { recursive: true });
     this.store = openMonitorStore(join(opts.root, MONITOR_DB));

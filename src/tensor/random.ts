@@ -80,6 +80,11 @@ export class Generator {
     return out;
   }
 
+  /** One uniform double in [0, 1) with 32 random bits: for host-side sampling and shuffling loops. */
+  random(): number {
+    return this.uint32(1)[0] / 4294967296;
+  }
+
   /** Uniform floats in [0, 1) with 24 random bits each. */
   uniform(n: number, low = 0, high = 1): Float32Array {
     const u = this.uint32(n);
