@@ -3,6 +3,7 @@
 // keeps the per-value loop in JS down to one typed read.
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from "@duckdb/node-api";
 import { Table, type Column, type ColumnType } from "../table.js";
+import { copyNumeric, loadVectorBindings, numericColumn } from "./vectors.js";
 
 let instance: Promise<DuckDBInstance> | null = null;
 
@@ -18,6 +19,7 @@ function database(): Promise<DuckDBInstance> {
 /** A fresh connection: temporary tables (views, reject tables) stay private to one call. */
 export async function connect(): Promise<DuckDBConnection> {
   const { DuckDBConnection } = await duckdb();
+  await loadVectorBindings();
   return DuckDBConnection.create(await database());
 }
 
@@ -79,15 +81,11 @@ export class ColumnBuilder {
     const n = to - from;
     if (this.length + n > this.capacity) this.grow(Math.max(this.capacity * 2, this.length + n));
     for (let j = 0; j < this.cols.length; j++) {
-      const vec = chunk.getColumnVector(j);
       const t = this.cols[j].type;
-      if (t === "number" || t === "date") {
-        const out = this.nums[j];
-        for (let i = from, k = this.length; i < to; i++, k++) {
-          const v = vec.getItem(i);
-          out[k] = v === null ? NaN : (v as number);
-        }
-      } else {
+      // convertingQuery made numbers and dates DOUBLE: copied column-wise, not value by value
+      if (t === "number" || t === "date") copyNumeric(numericColumn(chunk, j, "DOUBLE"), from, to, this.nums[j], this.length);
+      else {
+        const vec = chunk.getColumnVector(j);
         const out = this.others[j];
         for (let i = from; i < to; i++) out.push(vec.getItem(i) as string | boolean | null);
       }
@@ -117,10 +115,15 @@ export class ColumnBuilder {
   }
 }
 
-/** Runs a query and collects every row into a Table. */
-export async function queryToTable(conn: DuckDBConnection, query: string): Promise<Table> {
+/**
+ * Runs a query and collects every row into a Table. `materialize` lets DuckDB run the whole query first
+ * (in parallel: about twice as fast on CSV as its streaming result, which runs serially) at the cost of
+ * holding the result in DuckDB's memory too; leave it off when the result may be large.
+ */
+export async function queryToTable(conn: DuckDBConnection, query: string, materialize = false): Promise<Table> {
   const cols = await describe(conn, query);
-  const result: DuckDBResult = await conn.stream(convertingQuery(query, cols));
+  const converted = convertingQuery(query, cols);
+  const result: DuckDBResult = materialize ? await conn.run(converted) : await conn.stream(converted);
   const b = new ColumnBuilder(cols);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) b.append(chunk);
   return b.build();

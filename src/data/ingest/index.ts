@@ -4,3 +4,4 @@ export { readTable, ingest, formatOf, type FileFormat, type ReadOptions, type Re
 export { sql, type SqlOptions } from "./sql.js";
 export { streamBatches, streamFloat32Batches, type StreamSource, type StreamOptions, type Float32Batch } from "./stream.js";
 export { readTextFolder, loadSpamAssassin, type TextFolderOptions } from "./text-folder.js";
+export { readArrow, readArrowBatches, writeArrow, type ArrowWriteOptions } from "./arrow.js";

@@ -1,4 +1,4 @@
-// readTable: CSV/TSV, JSON/JSONL and Parquet through DuckDB, into a Table. CSV rows that fail to parse
+// readTable: CSV/TSV, JSON/JSONL and Parquet through DuckDB, Arrow IPC through apache-arrow, into a Table. CSV rows that fail to parse
 // (ragged, or a value that does not fit an overridden type) are counted and written to a quarantine
 // file — never silently dropped.
 import { existsSync, statSync, writeFileSync } from "node:fs";
@@ -9,13 +9,14 @@ import type { ColumnType, Table } from "../table.js";
 import { connect, queryToTable, sqlIdent, sqlString, describe } from "./duckdb.js";
 import { IngestError } from "./errors.js";
 import { precheckTextFile } from "./precheck.js";
+import { readArrow } from "./arrow.js";
 
 /** File formats readTable understands. */
-export type FileFormat = "csv" | "tsv" | "json" | "jsonl" | "parquet";
+export type FileFormat = "csv" | "tsv" | "json" | "jsonl" | "parquet" | "arrow";
 
 /** Options of readTable / ingest. */
 export interface ReadOptions {
-  /** The format; by default from the extension (.csv .tsv .txt .json .jsonl .ndjson .parquet). */
+  /** The format; by default from the extension (.csv .tsv .txt .json .jsonl .ndjson .parquet .arrow .feather .ipc). */
   format?: FileFormat;
   /** CSV field delimiter (default: sniffed; tab for .tsv). */
   delimiter?: string;
@@ -62,14 +63,16 @@ export function formatOf(file: string): FileFormat {
   if (ext === ".json") return "json";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   if (ext === ".parquet") return "parquet";
-  if (ext === ".arrow" || ext === ".feather" || ext === ".ipc") throw new IngestError(file, null, "Arrow IPC files are not supported yet (DuckDB's arrow extension cannot be installed offline); convert to Parquet");
-  throw new IngestError(file, null, `unknown file type "${ext}" (expected .csv, .tsv, .json, .jsonl, .parquet, or pass format)`);
+  if (ext === ".arrow" || ext === ".feather" || ext === ".ipc") return "arrow";
+  throw new IngestError(file, null, `unknown file type "${ext}" (expected .csv, .tsv, .json, .jsonl, .parquet, .arrow, .feather, .ipc, or pass format)`);
 }
 
 /** The DuckDB table function that reads `file` (used by readTable, sql views and streaming). */
 export function readerExpression(file: string, o: ReadOptions = {}, rejectsTable?: string): string {
   const format = o.format ?? formatOf(file);
   const p = sqlString(file);
+  // DuckDB's arrow extension cannot be installed offline: callers read Arrow through readArrow instead
+  if (format === "arrow") throw new IngestError(file, null, "Arrow IPC files cannot be scanned by DuckDB here (its arrow extension is not installed); read them with readTable or pass them to sql() as a table");
   if (format === "parquet") return `read_parquet(${p})`;
   if (format === "json") return `read_json_auto(${p})`;
   if (format === "jsonl") return `read_json(${p}, format='newline_delimited')`;
@@ -99,6 +102,7 @@ export async function ingest(file: string, o: ReadOptions = {}): Promise<IngestR
   if (!existsSync(file)) throw new IngestError(file, null, "no such file");
   if (statSync(file).isDirectory()) throw new IngestError(file, null, "is a directory (use readTextFolder for folders of text files)");
   const format = o.format ?? formatOf(file);
+  if (format === "arrow") return { table: await readArrow(file), rejected: [], quarantinePath: null };
   const textual = format !== "parquet";
   const pre = textual ? precheckTextFile(file, { utf8: (o.encoding ?? "utf-8") === "utf-8", maxLineBytes: o.maxLineBytes ?? DEFAULT_MAX_LINE }) : null;
   const csv = format === "csv" || format === "tsv";

@@ -3,7 +3,8 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Table } from "../table.js";
 import { connect, queryToTable, sqlIdent } from "./duckdb.js";
 import { IngestError } from "./errors.js";
-import { readerExpression } from "./read.js";
+import { formatOf, readerExpression } from "./read.js";
+import { readArrow } from "./arrow.js";
 
 /** Options of sql(). */
 export interface SqlOptions {
@@ -16,7 +17,9 @@ export async function sql(query: string, o: SqlOptions = {}): Promise<Table> {
   const conn = await connect();
   try {
     for (const [name, src] of Object.entries(o.tables ?? {})) {
-      if (typeof src === "string") await conn.run(`CREATE TEMP VIEW ${sqlIdent(name)} AS SELECT * FROM ${readerExpression(src)}`);
+      // Arrow files are read by apache-arrow and copied in, since DuckDB cannot scan them here
+      if (typeof src === "string" && formatOf(src) === "arrow") await registerTable(conn, name, await readArrow(src));
+      else if (typeof src === "string") await conn.run(`CREATE TEMP VIEW ${sqlIdent(name)} AS SELECT * FROM ${readerExpression(src)}`);
       else await registerTable(conn, name, src);
     }
     return await queryToTable(conn, query);
