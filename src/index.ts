@@ -18,3 +18,5 @@ export * from "./experiment/index.js";
 export * from "./monitor/index.js";
 export * from "./dashboard/index.js";
 export * from "./platform/index.js";
+export * from "./llm/index.js";
+export * from "./plot/index.js";

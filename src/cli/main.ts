@@ -3,6 +3,8 @@ import { registerData } from "./data.js";
 import { registerEval } from "./eval.js";
 import { registerInfo } from "./info.js";
 import { registerKeys } from "./keys.js";
+import { registerLlm } from "./llm.js";
+import { registerLlmPrompt } from "./llm-prompt.js";
 import { registerModels } from "./models.js";
 import { registerMonitor } from "./monitor.js";
 import { registerRuns } from "./runs.js";
@@ -29,6 +31,7 @@ export function buildCli(): Command {
   registerServe(program);
   registerMonitor(program);
   registerUp(program);
+  registerLlmPrompt(registerLlm(program));
   return program;
 }
 

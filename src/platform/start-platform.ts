@@ -3,6 +3,7 @@
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { dashboardPlugin } from "../dashboard/index.js";
+import { openaiPlugin, registryLlmSource, type LlmSource } from "../llm/index.js";
 import { createMonitor, monitorPlugin, type PredictionMonitor } from "../monitor/index.js";
 import { openRegistry, type Registry } from "../registry/index.js";
 import { apiKeysPath, openApiKeys, type ApiKeyStore } from "../serve/auth/index.js";
@@ -39,6 +40,8 @@ export interface PlatformOptions {
   webhookUrl?: string;
   /** Share of input rows logged for drift (default 1). */
   sampleRate?: number;
+  /** Serve the registry's GGUF models through the OpenAI-compatible routes under /openai/v1 (default true). */
+  llm?: boolean;
   /** Where the server's own lines go (default stderr). */
   log?: (line: string) => void;
 }
@@ -68,6 +71,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const registry = openPlatformRegistry(opts);
   let monitor: PredictionMonitor | null = null;
+  let llms: LlmSource | null = null;
   try {
     const keys = await openApiKeys(apiKeysPath(registry.root));
     const active = (await keys.list()).filter((k) => !k.revokedAt);
@@ -85,6 +89,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
     const plugins: ServerPlugin[] = [];
     if (monitor) plugins.push(monitorPlugin(monitor));
     if (opts.dashboard !== false) plugins.push(dashboardPlugin({ registry, ...(monitor && { monitor }) }));
+    // engines load on the first request that names them, so this costs nothing without LLMs
+    if (opts.llm !== false) plugins.push(openaiPlugin({ models: (llms = registryLlmSource(registry)) }));
     const serverOpts: ServerOptions = {
       models: registryModelSource(registry),
       plugins,
@@ -102,6 +108,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
     const port = typeof address === "object" && address ? address.port : (opts.port ?? 8080);
     const url = `${opts.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
     const m = monitor;
+    const l = llms;
     return {
       url,
       app,
@@ -111,11 +118,13 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Running
       authRequired,
       close: async () => {
         await app.close();
+        await l?.close();
         await m?.close();
         await registry.close();
       },
     };
   } catch (e) {
+    await llms?.close();
     await monitor?.close();
     await registry.close();
     throw e;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Linear, manualSeed, openRegistry, registryModelSource, saveModelDir, createServer } from "../../src/index.js";
+import { Linear, manualSeed, openRegistry, registerLlm, registryModelSource, saveModelDir, createServer, writeTinyLlama } from "../../src/index.js";
 
 test("the server resolves aliases and versions through the registry", async () => {
   const root = mkdtempSync(join(tmpdir(), "ingot-reg-serve-"));
@@ -36,6 +36,26 @@ test("the server resolves aliases and versions through the registry", async () =
     assert.equal((await app.inject({ method: "POST", url: "/v1/models/lin/versions/9/predict", payload: { inputs: [[1, 2]] } })).statusCode, 404);
     await app.close();
   } finally {
+    await registry.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("an LLM version asked for a prediction is a 400 that points at the OpenAI routes, not a 500", async () => {
+  const root = mkdtempSync(join(tmpdir(), "ingot-reg-llm-"));
+  const registry = openRegistry({ root: join(root, ".ingot") });
+  const app = createServer({ models: registryModelSource(registry) });
+  try {
+    const gguf = join(root, "tiny.gguf");
+    await writeTinyLlama(gguf, { seed: 0, vocabSize: 300, context: 64 });
+    const v = await registerLlm(registry, "chat", gguf, { alias: "production" });
+    const r = await app.inject({ method: "POST", url: "/v1/models/chat/predict", payload: { inputs: [[1, 2]] } });
+    assert.equal(r.statusCode, 400, r.body);
+    assert.deepEqual(r.json(), {
+      error: { code: "not_a_predict_model", message: `model "chat" version ${v.version} is an LLM: call it through the OpenAI-compatible routes under /openai/v1` },
+    });
+  } finally {
+    await app.close();
     await registry.close();
     rmSync(root, { recursive: true, force: true });
   }
