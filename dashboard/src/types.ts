@@ -1,10 +1,10 @@
 // The API's answers, typed from the server's own contracts so both sides change together.
-import type { TableProfile } from "../../src/data/profile.js";
 import type { RunEvaluation } from "../../src/experiment/evaluation.js";
 import type { Experiment, MetricPoint, RegisteredModel, Run, RunComparison, ModelVersion } from "../../src/registry/types.js";
 
 export type { FeatureDrift, MonitorReport } from "../../src/monitor/types.js";
 export type { ColumnProfile, TableProfile } from "../../src/data/profile.js";
+export type { DatasetProfile } from "../../src/dashboard/api-types.js";
 export type { Experiment, MetricPoint, RegisteredModel, Run, RunComparison, RunEvaluation };
 
 /** `GET /api/runs/:id`. */
@@ -40,14 +40,6 @@ export interface AliasChange {
   previous: number | null;
 }
 
-/** `GET /api/data/:name/profile`. */
-export interface DatasetProfile {
-  dataset: string;
-  description: string;
-  rowsProfiled: number;
-  target: string | null;
-  profile: TableProfile;
-}
 
 /** A catalog dataset as `GET /api/data` lists it (src/data/catalog.ts DatasetInfo; that module needs Node). */
 export interface DatasetInfo {

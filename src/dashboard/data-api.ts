@@ -3,24 +3,16 @@
 import type { FastifyInstance } from "fastify";
 import { datasetPath, isDataset, listDatasets, loadDataset } from "../data/catalog.js";
 import { streamBatches } from "../data/ingest/index.js";
-import { profileTable, type TableProfile } from "../data/profile.js";
+import { profileTable } from "../data/profile.js";
 import type { Table } from "../data/table.js";
 import { HttpError } from "../serve/errors.js";
 import { parseRequest } from "../serve/schemas.js";
+import type { DatasetProfile } from "./api-types.js";
 import { datasetParams } from "./schemas.js";
 
 /** Rows profiled of a dataset too large to load whole (flights-3m), as `ingot data profile` does. */
 export const LARGE_PROFILE_ROWS = 200_000;
 
-/** A catalog dataset's profile with what it was computed from. */
-export interface DatasetProfile {
-  dataset: string;
-  description: string;
-  /** Rows read; fewer than the dataset holds when it is large. */
-  rowsProfiled: number;
-  target: string | null;
-  profile: TableProfile;
-}
 
 async function loadForProfile(name: string, large: boolean): Promise<Table> {
   if (!large) return loadDataset(name);
