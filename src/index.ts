@@ -20,3 +20,8 @@ export * from "./dashboard/index.js";
 export * from "./platform/index.js";
 export * from "./llm/index.js";
 export * from "./plot/index.js";
+export * from "./rl/index.js";
+export * from "./gnn/index.js";
+// two graphs: the data layer's node/edge tables, and the GNN message-passing structure
+export type { Graph } from "./data/index.js";
+export { Graph as GnnGraph } from "./gnn/index.js";

@@ -1,0 +1,109 @@
+// DQN (Mnih et al. 2015): an MLP Q-network trained on replayed transitions against a slowly updated
+// target network, with the Huber loss and Adam.
+import { noGrad } from "../autograd/index.js";
+import { huberLoss } from "../losses/index.js";
+import type { Sequential } from "../nn/index.js";
+import { Adam, clipGradNorm_ } from "../optim/index.js";
+import { gather, max, mul, add, scope, tensor, sub, manualSeed, squeeze } from "../tensor/index.js";
+import type { Env } from "./env.js";
+import { mlp } from "./mlp.js";
+import { argmaxOf, forwardObservations } from "./policy.js";
+import { ReplayBuffer } from "./replay.js";
+import { Rng } from "./rng.js";
+import { linearSchedule } from "./schedule.js";
+
+/** Options of trainDqn (defaults follow the RL Zoo's CartPole-v1 settings, scaled to a smaller net). */
+export interface DqnOptions {
+  /** Environment steps to train for. */
+  totalSteps: number;
+  hidden?: number[];
+  lr?: number;
+  gamma?: number;
+  batchSize?: number;
+  bufferSize?: number;
+  /** Steps of random play before learning starts. */
+  learningStarts?: number;
+  /** Collect this many env steps, then take `gradientSteps` updates. */
+  trainFreq?: number;
+  gradientSteps?: number;
+  /** Copy the online weights into the target network every this many environment steps (SB3's meaning). */
+  targetUpdateInterval?: number;
+  /** ε falls linearly from 1 to `finalEpsilon` over this fraction of totalSteps. */
+  explorationFraction?: number;
+  finalEpsilon?: number;
+  seed?: number;
+  /** Called after each finished training episode. */
+  onEpisode?: (info: { step: number; episode: number; return: number; epsilon: number; loss: number }) => void;
+}
+
+/** What trainDqn returns. */
+export interface DqnResult {
+  qNet: Sequential;
+  /** [env step at episode end, return] of every training episode. */
+  episodes: [number, number][];
+  losses: number[];
+  steps: number;
+  seconds: number;
+}
+
+/** Trains a DQN agent on a discrete-action, vector-observation environment. */
+export function trainDqn(env: Env<number[], number>, opts: DqnOptions): DqnResult {
+  const o = {
+    hidden: [128, 128], lr: 2.3e-3, gamma: 0.99, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, trainFreq: 256,
+    gradientSteps: 128, targetUpdateInterval: 10, explorationFraction: 0.16, finalEpsilon: 0.04, seed: 0, ...opts,
+  };
+  if (env.observationSpace.kind !== "box" || env.actionSpace.kind !== "discrete") throw new Error("trainDqn: needs a box observation space and a discrete action space");
+  const obsDim = env.observationSpace.shape[0];
+  const nActions = env.actionSpace.n;
+  const started = performance.now();
+  manualSeed(o.seed);
+  const rng = new Rng(o.seed + 1);
+  const qNet = mlp(obsDim, o.hidden, nActions);
+  const target = mlp(obsDim, o.hidden, nActions);
+  target.loadStateDict(qNet.stateDict());
+  const optimizer = new Adam(qNet.parameters(), { lr: o.lr });
+  const buffer = new ReplayBuffer(o.bufferSize, obsDim);
+  const epsilon = linearSchedule(1, o.finalEpsilon, o.explorationFraction * o.totalSteps);
+  const episodes: [number, number][] = [];
+  const losses: number[] = [];
+  let obs = env.reset(o.seed);
+  let episodeReturn = 0;
+
+  const update = (): number => {
+    const b = buffer.sample(o.batchSize, rng);
+    return scope(() => {
+      const next = tensor(b.nextObs, { shape: [o.batchSize, obsDim] });
+      // y = r + γ (1 − done) max_a' Q_target(s', a')
+      const y = noGrad(() => add(tensor(b.rewards), mul(mul(max(target.forward(next), 1), sub(1, tensor(b.dones))), o.gamma)));
+      const q = qNet.forward(tensor(b.obs, { shape: [o.batchSize, obsDim] }));
+      const qa = squeeze(gather(q, 1, tensor(b.actions, { shape: [o.batchSize, 1] })), 1);
+      const loss = huberLoss(qa, y);
+      optimizer.zeroGrad();
+      loss.backward();
+      clipGradNorm_(qNet.parameters(), 10);
+      optimizer.step();
+      return loss.item();
+    });
+  };
+
+  for (let step = 1; step <= o.totalSteps; step++) {
+    const eps = epsilon(step);
+    const action = step <= o.learningStarts || rng.random() < eps ? rng.int(nActions) : argmaxOf(forwardObservations(qNet, [obs])[0]);
+    const r = env.step(action);
+    buffer.push(obs, action, r.reward, r.observation, r.terminated);
+    episodeReturn += r.reward;
+    obs = r.observation;
+    if (r.terminated || r.truncated) {
+      episodes.push([step, episodeReturn]);
+      o.onEpisode?.({ step, episode: episodes.length, return: episodeReturn, epsilon: eps, loss: losses.at(-1) ?? NaN });
+      episodeReturn = 0;
+      obs = env.reset(o.seed + 1 + episodes.length);
+    }
+    if (step % o.targetUpdateInterval === 0) target.loadStateDict(qNet.stateDict());
+    if (step > o.learningStarts && step % o.trainFreq === 0) {
+      for (let g = 0; g < o.gradientSteps; g++) losses.push(update());
+    }
+  }
+  target.dispose();
+  return { qNet, episodes, losses, steps: o.totalSteps, seconds: (performance.now() - started) / 1000 };
+}
