@@ -4,6 +4,7 @@ import { registerEval } from "./eval.js";
 import { registerInfo } from "./info.js";
 import { registerKeys } from "./keys.js";
 import { registerLlm } from "./llm.js";
+import { registerLlmAsk } from "./llm-ask.js";
 import { registerLlmPrompt } from "./llm-prompt.js";
 import { registerModels } from "./models.js";
 import { registerMonitor } from "./monitor.js";
@@ -31,7 +32,9 @@ export function buildCli(): Command {
   registerServe(program);
   registerMonitor(program);
   registerUp(program);
-  registerLlmPrompt(registerLlm(program));
+  const llm = registerLlm(program);
+  registerLlmPrompt(llm);
+  registerLlmAsk(llm);
   return program;
 }
 

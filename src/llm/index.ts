@@ -14,3 +14,4 @@ export {
 } from "./registry-source.js";
 export * from "./openai/index.js";
 export * from "./prompts/index.js";
+export * from "./rag/index.js";
