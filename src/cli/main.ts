@@ -5,6 +5,7 @@ import { registerInfo } from "./info.js";
 import { registerKeys } from "./keys.js";
 import { registerLlm } from "./llm.js";
 import { registerLlmAsk } from "./llm-ask.js";
+import { registerLlmRegister } from "./llm-register.js";
 import { registerLlmPrompt } from "./llm-prompt.js";
 import { registerModels } from "./models.js";
 import { registerMonitor } from "./monitor.js";
@@ -35,6 +36,7 @@ export function buildCli(): Command {
   const llm = registerLlm(program);
   registerLlmPrompt(llm);
   registerLlmAsk(llm);
+  registerLlmRegister(llm);
   return program;
 }
 
