@@ -12,7 +12,7 @@ import {
   Accuracy, Adam, BatchNorm2d, confusionMatrix, Conv2d, Flatten, Generator, getBackend, image, Linear, manualSeed, MaxPool2d,
   noGrad, ReLU, saveModelDir, Sequential, tensor, type Tensor,
 } from "../src/index.js";
-import { heatmap, imageGrid, linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { heatmap, imageGrid, linePlot, saveCharts } from "../src/plot/index.js";
 import { evaluate, fit, type EpochLogs, type History } from "../src/train/index.js";
 import { exportShapes, generateShapes, labelsTensor, SHAPE_CLASSES, writeOutput, type ShapeImages } from "./shapes-data.js";
 
@@ -245,10 +245,7 @@ async function writePlots(outDir: string, p: PlotInputs): Promise<void> {
     ],
     xLabel: "epoch", yLabel: "cross-entropy", title: "CNN on generated shapes",
   });
-  for (const [name, svg] of [["samples", sampleSvg], ["saliency", salSvg], ["confusion", cmSvg], ["loss", lossSvg]] as const) {
-    await savePlot(join(outDir, `${name}.svg`), svg);
-    await savePng(join(outDir, `${name}.png`), svg);
-  }
+  await saveCharts(outDir, { samples: sampleSvg, saliency: salSvg, confusion: cmSvg, loss: lossSvg });
   await writeOutput(join(outDir, "confusion.json"), `${JSON.stringify({ classes: SHAPE_CLASSES, matrix: p.cm })}\n`);
 }
 

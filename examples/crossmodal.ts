@@ -14,7 +14,7 @@ import { saveModelDir } from "../src/io/index.js";
 import { accuracy, f1Score } from "../src/metrics/index.js";
 import { ConfigReader, Linear, Module, registerLayer, ReLU, Sequential, type LayerConfig } from "../src/nn/index.js";
 import { Adam } from "../src/optim/index.js";
-import { linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { linePlot, saveCharts } from "../src/plot/index.js";
 import { cat, manualSeed, narrow, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict, type History } from "../src/train/index.js";
 
@@ -141,8 +141,7 @@ export async function runCrossmodal(opts: { quick?: boolean; seed?: number; outD
     ],
     title: "Spam classifier training loss", xLabel: "epoch", yLabel: "BCE", logY: true,
   });
-  await savePlot(join(outDir, "loss.svg"), plot);
-  await savePng(join(outDir, "loss.png"), plot);
+  await saveCharts(outDir, { loss: plot });
   [train.text, train.fused, train.y, test.text, test.fused, test.y].forEach((t) => t.dispose());
   fusedNet.dispose();
   textNet.dispose();

@@ -14,7 +14,7 @@ import { crossEntropy, mseLoss } from "../src/losses/index.js";
 import { accuracy, confusionMatrix, r2Score, rootMeanSquaredError } from "../src/metrics/index.js";
 import { ConfigReader, Linear, Module, registerLayer, ReLU, Sequential, type LayerConfig } from "../src/nn/index.js";
 import { Adam } from "../src/optim/index.js";
-import { heatmap, linePlot, savePlot, savePng, scatterPlot } from "../src/plot/index.js";
+import { heatmap, linePlot, saveCharts, scatterPlot } from "../src/plot/index.js";
 import { cast, cat, manualSeed, narrow, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict, type Dataset, type History } from "../src/train/index.js";
 
@@ -168,10 +168,7 @@ export async function runMultitask(opts: { quick?: boolean; seed?: number; outDi
     }),
     loss: linePlot({ series: [{ name: "weighted loss", x: history.map((h) => h.epoch), y: history.map((h) => h.loss) }], title: "Multi-task training loss", xLabel: "epoch", yLabel: "CE + w·MSE", logY: true }),
   };
-  for (const [name, svg] of Object.entries(plots)) {
-    await savePlot(join(outDir, `${name}.svg`), svg);
-    await savePng(join(outDir, `${name}.png`), svg);
-  }
+  await saveCharts(outDir, plots);
   [x, xTest, yMulti, ySpecies, yMass].forEach((t) => t.dispose());
   [multi, speciesNet, massNet].forEach((m) => m.dispose());
   return {

@@ -14,7 +14,7 @@ import { saveModelDir } from "../src/io/index.js";
 import { r2Score, rootMeanSquaredError } from "../src/metrics/index.js";
 import { Linear, Sequential } from "../src/nn/index.js";
 import { CosineAnnealingLR, SGD } from "../src/optim/index.js";
-import { linePlot, savePlot, savePng, scatterPlot } from "../src/plot/index.js";
+import { linePlot, saveCharts, scatterPlot } from "../src/plot/index.js";
 import { manualSeed, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict } from "../src/train/index.js";
 
@@ -154,10 +154,7 @@ export async function runRegression(opts: { quick?: boolean; seed?: number; outD
     yLabel: "MSE",
     logY: true,
   });
-  await savePlot(join(outDir, "predicted-vs-actual.svg"), scatter);
-  await savePng(join(outDir, "predicted-vs-actual.png"), scatter);
-  await savePlot(join(outDir, "sgd-loss.svg"), loss);
-  await savePng(join(outDir, "sgd-loss.png"), loss);
+  await saveCharts(outDir, { "predicted-vs-actual": scatter, "sgd-loss": loss });
   [xTrain, yTrain, xTest, predT].forEach((t) => t.dispose());
   model.dispose();
   result.seconds = (performance.now() - started) / 1000;

@@ -24,7 +24,7 @@ import {
   type LayerConfig,
 } from "../src/nn/index.js";
 import { AdamW, clipGradNorm_ } from "../src/optim/index.js";
-import { linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { linePlot, saveCharts } from "../src/plot/index.js";
 import { cast, div, eq, indexSelect, manualSeed, mul, ne, reshape, scope, sum, tensor, unsqueeze, type Tensor } from "../src/tensor/index.js";
 import { ProgressBar } from "../src/train/index.js";
 import { evaluateLogits, spamSequenceEncoder } from "./spam-lstm.js";
@@ -386,10 +386,7 @@ async function writeLossPlots(outDir: string, mlm: number[], fine: number[], scr
       series: [{ name: "pre-trained, fine-tuned", x: steps(fine.length, offset + 1), y: smooth(fine) }, { name: "from scratch", x: steps(scratch.length), y: smooth(scratch), dashed: true }],
     })],
   ];
-  for (const [name, svg] of charts) {
-    await savePlot(join(outDir, `${name}.svg`), svg);
-    await savePng(join(outDir, `${name}.png`), svg);
-  }
+  await saveCharts(outDir, Object.fromEntries(charts));
 }
 
 function flag(name: string): number | undefined {

@@ -17,7 +17,7 @@ import { loadModelDir, saveModelDir } from "../src/io/index.js";
 import { F1Score } from "../src/metrics/index.js";
 import { ConfigReader, Embedding, GRU, Linear, LSTM, Module, moduleFromConfig, registerLayer, registeredLayers, type LayerConfig } from "../src/nn/index.js";
 import { Adam } from "../src/optim/index.js";
-import { linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { linePlot, saveCharts } from "../src/plot/index.js";
 import { div, manualSeed, sigmoid, sum, tensor, type Tensor } from "../src/tensor/index.js";
 import { EarlyStopping, fit, predict, type History } from "../src/train/index.js";
 import { loadSpamSplits, writeJson, writeSpamPlots, type SpamSplits } from "./spam-mlp.js";
@@ -155,8 +155,7 @@ async function writeLossPlot(outDir: string, history: History): Promise<void> {
     title: "spam-lstm: loss per epoch", xLabel: "epoch", yLabel: "binary cross-entropy",
     series: [{ name: "train", x: epochs, y: history.map((h) => h.loss) }, { name: "validation", x: epochs, y: history.map((h) => h.valLoss ?? NaN), dashed: true }],
   });
-  await savePlot(join(outDir, "loss.svg"), svg);
-  await savePng(join(outDir, "loss.png"), svg);
+  await saveCharts(outDir, { loss: svg });
 }
 
 /** Trains the recurrent classifier on the spam split and returns its held-out metrics. */

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { loadExperimentSpec, loadSource, prepareData, runExperiment, splitData, type ExperimentSpec, type RunEvaluation } from "../src/experiment/index.js";
 import { writeFileAtomic } from "../src/io/atomic.js";
-import { heatmap, linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { heatmap, linePlot, saveCharts } from "../src/plot/index.js";
 import { openRegistry } from "../src/registry/index.js";
 import type { Table } from "../src/data/table.js";
 import type { CleanOptions } from "../src/data/text/index.js";
@@ -158,10 +158,7 @@ export async function writeSpamPlots(outDir: string, title: string, evaluation: 
     title: `${title}: held-out confusion matrix`, matrix: confusionMatrix, rowLabels: classes, colLabels: classes,
     rowTitle: "actual", colTitle: "predicted", colorMap: "blues", showValues: true,
   });
-  for (const [name, svg] of [["roc", rocSvg], ["confusion", cmSvg]] as const) {
-    await savePlot(join(outDir, `${name}.svg`), svg);
-    await savePng(join(outDir, `${name}.png`), svg);
-  }
+  await saveCharts(outDir, { roc: rocSvg, confusion: cmSvg });
 }
 
 function flag(name: string): number | undefined {

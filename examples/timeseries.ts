@@ -15,7 +15,7 @@ import { saveModelDir } from "../src/io/index.js";
 import { meanAbsoluteError, rootMeanSquaredError } from "../src/metrics/index.js";
 import { ConfigReader, Linear, LSTM, Module, registerLayer, type LayerConfig } from "../src/nn/index.js";
 import { Adam } from "../src/optim/index.js";
-import { linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { linePlot, saveCharts } from "../src/plot/index.js";
 import { manualSeed, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict, type History } from "../src/train/index.js";
 
@@ -144,8 +144,7 @@ export async function runTimeseries(opts: { quick?: boolean; seed?: number; outD
     yLabel: "index level",
     width: 760,
   });
-  await savePlot(join(outDir, "forecast.svg"), plot);
-  await savePng(join(outDir, "forecast.png"), plot);
+  await saveCharts(outDir, { forecast: plot });
   model.dispose();
   result.seconds = (performance.now() - started) / 1000;
   return result;

@@ -15,7 +15,7 @@ import {
   Adam, binaryCrossEntropyWithLogits, cat, Embedding, Generator, getBackend, loadDataset, manualSeed, Module, noGrad, ones, RegexTokenizer,
   saveModelDir, scope, tensor, zeros, type LayerConfig, type Tensor,
 } from "../src/index.js";
-import { linePlot, savePlot, savePng } from "../src/plot/index.js";
+import { linePlot, saveCharts } from "../src/plot/index.js";
 import { ProgressBar } from "../src/train/progress.js";
 import { writeOutput } from "./shapes-data.js";
 
@@ -368,8 +368,7 @@ export async function runWord2vec(opts: Word2vecOptions = {}): Promise<Word2vecR
     series: [{ name: "batch loss", x: lossHistory.map((_, i) => i * 20), y: lossHistory }],
     xLabel: "step", yLabel: "negative-sampling loss", title: "word2vec on Moby Dick",
   });
-  await savePlot(join(outDir, "loss.svg"), svg);
-  await savePng(join(outDir, "loss.png"), svg);
+  await saveCharts(outDir, { loss: svg });
   model.dispose();
   return {
     vocabSize: corpus.words.length, dim, trainTokens, pairsPerEpoch, epochs,

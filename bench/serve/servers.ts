@@ -60,6 +60,24 @@ async function waitReady(url: string, child: ChildProcess, log: () => string, ti
   throw new Error(`server at ${url} not ready after ${timeoutMs / 1000} s:\n${log().slice(-2000)}`);
 }
 
+/** Spawns a server process on `port`, collecting its output, and resolves once it answers (or stops it and throws). */
+async function startReady(command: string, args: string[], env: NodeJS.ProcessEnv, port: number) {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const output = (): string => out;
+  const stop = stopper(child);
+  try {
+    await waitReady(url, child, output, 120_000);
+  } catch (e) {
+    await stop(1000);
+    throw e;
+  }
+  return { child, url, output, stop };
+}
+
 /**
  * Ingot's server (bench/serve/ingot-server.ts) over `modelDir`, optionally with worker threads; with
  * `cpuProfile` (a file path) SIGUSR2 toggles its CPU profiler (see ingot-server.ts).
@@ -69,21 +87,11 @@ export async function startIngot(modelDir: string, opts: { workers?: number; cpu
   const nodeArgs = ["--import", "tsx", join(SERVE_DIR, "ingot-server.ts"), modelDir, String(port)];
   if (opts.workers !== undefined) nodeArgs.push(String(opts.workers));
   const env = { ...process.env, ...(opts.cpuProfile !== undefined && { INGOT_BENCH_CPU_PROFILE: opts.cpuProfile }) };
-  const child = spawn(process.execPath, nodeArgs, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = stopper(child);
-  try {
-    await waitReady(url, child, () => out, 120_000);
-  } catch (e) {
-    await stop(1000);
-    throw e;
-  }
+  const { child, url, output, stop } = await startReady(process.execPath, nodeArgs, env, port);
+  const out = output();
   const line = out.split("\n").find((l) => l.startsWith("{\"listening\""));
   const workers = line ? ((JSON.parse(line) as { workers: number }).workers ?? 0) : 0;
-  return { name: opts.workers ? `ingot (workers ${workers})` : "ingot", url, pid: child.pid ?? -1, workers, output: () => out, stop };
+  return { name: opts.workers ? `ingot (workers ${workers})` : "ingot", url, pid: child.pid ?? -1, workers, output, stop };
 }
 
 /** Why `python` cannot run the FastAPI twin, or null when it can. */
@@ -105,17 +113,6 @@ export async function startFastApi(python: string, modelDir: string, torchThread
   const port = await freePort();
   const args = ["-m", "uvicorn", "--app-dir", SERVE_DIR, "fastapi_app:app", "--host", "127.0.0.1", "--port", String(port), "--workers", "1", "--no-access-log", "--log-level", "warning"];
   const env = { ...process.env, INGOT_SPAM_MODEL_DIR: modelDir, TORCH_THREADS: String(torchThreads), OMP_NUM_THREADS: String(torchThreads), PYTHONDONTWRITEBYTECODE: "1" };
-  const child = spawn(python, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const stop = stopper(child);
-  try {
-    await waitReady(url, child, () => out, 120_000);
-  } catch (e) {
-    await stop(1000);
-    throw e;
-  }
-  return { name: "fastapi+torch", url, pid: child.pid ?? -1, workers: null, output: () => out, stop };
+  const { child, url, output, stop } = await startReady(python, args, env, port);
+  return { name: "fastapi+torch", url, pid: child.pid ?? -1, workers: null, output, stop };
 }

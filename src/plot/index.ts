@@ -5,4 +5,4 @@ export { heatmap, type HeatmapOptions } from "./heatmap.js";
 export type { ColorMapName } from "./colormap.js";
 export { imageGrid, type GridImage, type ImageGridOptions } from "./image-grid.js";
 export type { ChartOptions } from "./frame.js";
-export { savePlot, savePng } from "./save.js";
+export { saveCharts, savePlot, savePng } from "./save.js";

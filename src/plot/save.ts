@@ -1,7 +1,7 @@
 // Writing charts to disk: the SVG as is, or rasterised to PNG by sharp (librsvg).
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { writeAll, writeFileAtomic } from "../io/atomic.js";
 
 type SharpFactory = (input: Buffer, opts?: { density?: number }) => { png(): { toBuffer(): Promise<Buffer> } };
@@ -43,6 +43,14 @@ export async function savePng(path: string, svg: string, opts: { scale?: number 
   }
   await mkdir(dirname(path), { recursive: true });
   await writeFileAtomic(path, (fh) => writeAll(fh, png));
+}
+
+/** Writes `<dir>/<name>.svg` and `<dir>/<name>.png` for each chart: how the examples keep their plots. */
+export async function saveCharts(dir: string, charts: Record<string, string>): Promise<void> {
+  for (const [name, svg] of Object.entries(charts)) {
+    await savePlot(join(dir, `${name}.svg`), svg);
+    await savePng(join(dir, `${name}.png`), svg);
+  }
 }
 
 function checkSvg(fn: string, svg: string): void {
