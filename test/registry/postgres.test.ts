@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after, describe, mock, test } from "node:test";
 import { openRegistry, POSTGRES_SCHEMA_VERSION, PostgresStore, RegistryError, type RunCondition, type RunField } from "../../src/registry/index.js";
 import { cleanup, freshDir, freshSchema, postgresSkip, requireDatabaseUrl, saveTinyModel, sql } from "./helpers.js";
 
@@ -129,10 +129,13 @@ describe("PostgreSQL store", { skip: postgresSkip }, () => {
 
   test("listRuns filters and sorts exactly as SQLite does, mixed numbers and text included", async () => {
     const regs = [openRegistry({ root: freshDir(), databaseUrl: "" }), openRegistry({ root: freshDir(), databaseUrl: requireDatabaseUrl(), databaseSchema: freshSchema() })];
-    const runs = [{ p: "10", m: 0.5, name: "b" }, { p: "abc", m: 2, name: "B" }, { p: " 7 ", m: null, name: "a" }, { p: "1e3", m: -1, name: "_x" }, { p: "", m: 0, name: "Z" }];
+    // start times come from a fixed clock, so sorting by them is the same in both stores (a and _x tie on purpose)
+    const runs = [{ p: "10", m: 0.5, name: "b", t: 1000 }, { p: "abc", m: 2, name: "B", t: 2000 }, { p: " 7 ", m: null, name: "a", t: 3000 }, { p: "1e3", m: -1, name: "_x", t: 3000 }, { p: "", m: 0, name: "Z", t: 4000 }];
     for (const reg of regs) {
       for (const r of runs) {
+        const clock = mock.method(Date, "now", () => r.t);
         const run = await reg.startRun({ experiment: "x", name: r.name, params: { p: r.p }, tags: { t: r.p || "-" }, backend: "js" });
+        clock.mock.restore();
         if (r.m !== null) await reg.logMetric(run.id, "m", r.m);
       }
     }
