@@ -1,13 +1,23 @@
 // `ingot data ...`: list the offline catalog, preview or profile a dataset or file, run SQL over files.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { Command } from "commander";
 import { datasetPath, isDataset, listDatasets, loadDataset } from "../data/catalog.js";
 import { readTable, sql, streamBatches } from "../data/ingest/index.js";
+import { profileSource } from "../data/profile-source.js";
 import { formatProfile, profileTable } from "../data/profile.js";
 import { isMissing, type Table } from "../data/table.js";
 
-/** Rows read by preview/profile of a dataset too large to load whole (flights-3m) unless --limit says otherwise. */
+/** Rows read by preview of a dataset too large to load whole (flights-3m) unless --limit says otherwise. */
 const LARGE_DEFAULT_LIMIT = 200_000;
+
+/** Files from this size up are profiled in DuckDB, in place, rather than loaded. */
+const PROFILE_IN_PLACE_BYTES = 64 * 2 ** 20;
+
+/** The file to profile in place (large catalog datasets, big files), or null to load the table. */
+function inPlaceSource(nameOrFile: string): string | null {
+  if (isDataset(nameOrFile)) return listDatasets().find((d) => d.name === nameOrFile)?.kind === "large" ? datasetPath(nameOrFile) : null;
+  return existsSync(nameOrFile) && statSync(nameOrFile).size >= PROFILE_IN_PLACE_BYTES ? nameOrFile : null;
+}
 
 /** A catalog name or a file, as a Table; `limit` streams only the first rows. */
 export async function loadNamed(nameOrFile: string, limit?: number): Promise<Table> {
@@ -99,12 +109,18 @@ export function registerData(program: Command): void {
     .command("profile <nameOrFile>")
     .description("profile a dataset: types, missing, distinct, statistics, histograms, warnings")
     .option("--target <column>", "the label column (adds class balance and leakage checks)")
-    .option("--limit <n>", `profile only the first n rows (default: all; ${LARGE_DEFAULT_LIMIT} for flights-3m)`)
+    .option("--limit <n>", "profile only the first n rows (default: all; large files are profiled in DuckDB without loading them)")
     .option("--json", "print JSON")
     .action(async (name: string, opts: { target?: string; limit?: string; json?: boolean }) => {
-      const t = await loadNamed(name, opts.limit !== undefined ? positiveInt(opts.limit, "--limit") : undefined);
+      const limit = opts.limit !== undefined ? positiveInt(opts.limit, "--limit") : undefined;
       const target = opts.target ?? listDatasets().find((d) => d.name === name)?.target;
-      const profile = profileTable(t, target && t.has(target) ? { target } : {});
+      const inPlace = limit === undefined ? inPlaceSource(name) : null;
+      let profile;
+      if (inPlace) profile = await profileSource(inPlace, target ? { target } : {});
+      else {
+        const t = await loadNamed(name, limit);
+        profile = profileTable(t, target && t.has(target) ? { target } : {});
+      }
       console.log(opts.json ? JSON.stringify(profile) : formatProfile(profile));
     });
 }

@@ -1,7 +1,11 @@
 // The data layer: tables in, tensors out, with preprocessing that is fitted on training data and saved
 // with the model.
 export * from "./table.js";
-export * from "./profile.js";
+export {
+  formatProfile, histogramOf, profileTable,
+  type ColumnProfile, type Histogram, type NumericSummary, type ProfileOptions, type ProfileWarning, type ProfileWarningKind, type TableProfile,
+} from "./profile.js";
+export { profileSource } from "./profile-source.js";
 export * from "./clean.js";
 export * from "./split.js";
 export * from "./imbalance.js";

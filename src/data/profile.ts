@@ -81,52 +81,73 @@ export interface ProfileOptions {
 /** Profiles `table`: per-column statistics, target balance and warnings. */
 export function profileTable(table: Table, opts: ProfileOptions = {}): TableProfile {
   const fn = "profileTable";
-  const topK = checkPositiveInt(fn, "topK", opts.topK ?? 5);
-  const bins = checkPositiveInt(fn, "bins", opts.bins ?? 10);
-  const corrThreshold = opts.correlationThreshold ?? 0.95;
-  const leakCorr = opts.leakageCorrelation ?? 0.999;
-  const missingThreshold = opts.missingThreshold ?? 0.5;
+  const { topK, bins } = checkProfileOptions(fn, opts);
   if (opts.target !== undefined && !table.has(opts.target)) throw new Error(`${fn}: target "${opts.target}" is not a column (columns: ${table.columnNames.join(", ")})`);
   const columns = table.columns.map((c) => profileColumn(c, topK, bins));
-  const warnings: ProfileWarning[] = [];
-  for (const p of columns) {
-    if (p.count > 0 && p.distinct === 1) warnings.push({ kind: "constant", columns: [p.name], message: `column "${p.name}" has a single value (${p.top[0].value})` });
-    if (p.count === 0) warnings.push({ kind: "constant", columns: [p.name], message: `column "${p.name}" has no values at all` });
-    if (table.numRows > 0 && p.missing / table.numRows > missingThreshold) {
-      warnings.push({ kind: "highMissing", columns: [p.name], message: `column "${p.name}" is ${fmt(p.missingPct)}% missing` });
-    }
-  }
   const numeric = table.columns.filter((c) => c.type === "number");
   const correlations: TableProfile["correlations"] = [];
   for (let i = 0; i < numeric.length; i++) {
     for (let j = i + 1; j < numeric.length; j++) {
       const r = pearson(numeric[i].values as Float64Array, numeric[j].values as Float64Array);
-      if (Number.isNaN(r)) continue;
-      const a = numeric[i].name;
-      const b = numeric[j].name;
-      correlations.push({ a, b, r });
-      const involvesTarget = a === opts.target || b === opts.target;
-      if (involvesTarget && Math.abs(r) >= leakCorr) {
-        const other = a === opts.target ? b : a;
-        warnings.push({ kind: "leakage", columns: [other, opts.target as string], message: `column "${other}" is almost perfectly correlated with the target (r=${fmt(r)}): likely leakage` });
-      } else if (!involvesTarget && Math.abs(r) > corrThreshold) {
-        warnings.push({ kind: "highCorrelation", columns: [a, b], message: `columns "${a}" and "${b}" are highly correlated (r=${fmt(r)})` });
-      }
+      if (!Number.isNaN(r)) correlations.push({ a: numeric[i].name, b: numeric[j].name, r });
     }
   }
   let target: TableProfile["target"] = null;
+  const determining: string[] = [];
   if (opts.target !== undefined) {
     const t = table.column(opts.target);
     target = { column: t.name, balance: balanceOf(t) };
-    const flagged = new Set(warnings.filter((w) => w.kind === "leakage").map((w) => w.columns[0]));
-    for (const c of table.columns) {
-      if (c === t || flagged.has(c.name)) continue;
-      if (determinesTarget(c, t)) {
-        warnings.push({ kind: "leakage", columns: [c.name, t.name], message: `column "${c.name}" determines the target exactly (each of its values maps to one class): likely leakage` });
-      }
+    for (const c of table.columns) if (c !== t && determinesTarget(c, t)) determining.push(c.name);
+  }
+  return assembleProfile({ numRows: table.numRows, columns, correlations, target, determining }, opts);
+}
+
+/** Checks the options both profilers share; returns topK and bins with their defaults. */
+export function checkProfileOptions(fn: string, opts: ProfileOptions): { topK: number; bins: number } {
+  return { topK: checkPositiveInt(fn, "topK", opts.topK ?? 5), bins: checkPositiveInt(fn, "bins", opts.bins ?? 10) };
+}
+
+/** A profile's measured parts, before warnings: what profileTable computes in JS and profileSource in SQL. */
+export interface ProfileParts {
+  numRows: number;
+  columns: ColumnProfile[];
+  correlations: TableProfile["correlations"];
+  target: TableProfile["target"];
+  /** Columns each of whose values maps to a single target class (see determinesTarget). */
+  determining: string[];
+}
+
+/** The profile with its warnings, in one order whichever profiler measured the parts. */
+export function assembleProfile(parts: ProfileParts, opts: ProfileOptions): TableProfile {
+  const corrThreshold = opts.correlationThreshold ?? 0.95;
+  const leakCorr = opts.leakageCorrelation ?? 0.999;
+  const missingThreshold = opts.missingThreshold ?? 0.5;
+  const { numRows, columns, correlations, target } = parts;
+  const warnings: ProfileWarning[] = [];
+  for (const p of columns) {
+    if (p.count > 0 && p.distinct === 1) warnings.push({ kind: "constant", columns: [p.name], message: `column "${p.name}" has a single value (${p.top[0].value})` });
+    if (p.count === 0) warnings.push({ kind: "constant", columns: [p.name], message: `column "${p.name}" has no values at all` });
+    if (numRows > 0 && p.missing / numRows > missingThreshold) {
+      warnings.push({ kind: "highMissing", columns: [p.name], message: `column "${p.name}" is ${fmt(p.missingPct)}% missing` });
     }
   }
-  return { numRows: table.numRows, numColumns: table.columns.length, columns, target, correlations, warnings };
+  for (const { a, b, r } of correlations) {
+    const involvesTarget = a === opts.target || b === opts.target;
+    if (involvesTarget && Math.abs(r) >= leakCorr) {
+      const other = a === opts.target ? b : a;
+      warnings.push({ kind: "leakage", columns: [other, opts.target as string], message: `column "${other}" is almost perfectly correlated with the target (r=${fmt(r)}): likely leakage` });
+    } else if (!involvesTarget && Math.abs(r) > corrThreshold) {
+      warnings.push({ kind: "highCorrelation", columns: [a, b], message: `columns "${a}" and "${b}" are highly correlated (r=${fmt(r)})` });
+    }
+  }
+  if (target) {
+    const flagged = new Set(warnings.filter((w) => w.kind === "leakage").map((w) => w.columns[0]));
+    for (const name of parts.determining) {
+      if (flagged.has(name)) continue;
+      warnings.push({ kind: "leakage", columns: [name, target.column], message: `column "${name}" determines the target exactly (each of its values maps to one class): likely leakage` });
+    }
+  }
+  return { numRows, numColumns: columns.length, columns, target, correlations, warnings };
 }
 
 function checkPositiveInt(fn: string, name: string, v: number): number {
@@ -144,7 +165,7 @@ function valueCounts(c: Column): Map<string | number | boolean, number> {
 }
 
 function sortedCounts(c: Column, counts: Map<string | number | boolean, number>): { value: string; count: number }[] {
-  return [...counts.entries()].map(([k, count]) => ({ value: keyLabel(c, k), count })).sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
+  return sortCounts([...counts.entries()].map(([k, count]) => ({ value: keyLabel(c, k), count })));
 }
 
 function profileColumn(c: Column, topK: number, bins: number): ColumnProfile {
@@ -175,14 +196,9 @@ function profileColumn(c: Column, topK: number, bins: number): ColumnProfile {
 
 /** numpy.histogram(xs, bins): equal-width bins over [min, max] ([min - 0.5, max + 0.5] when constant). */
 export function histogramOf(sortedValues: Float64Array, bins: number): Histogram {
-  let lo = sortedValues[0];
-  let hi = sortedValues[sortedValues.length - 1];
-  if (lo === hi) {
-    lo -= 0.5;
-    hi += 0.5;
-  }
-  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
-  edges[bins] = hi;
+  const edges = histogramEdges(sortedValues[0], sortedValues[sortedValues.length - 1], bins);
+  const lo = edges[0];
+  const hi = edges[bins];
   const counts = new Array<number>(bins).fill(0);
   for (const x of sortedValues) {
     let b = Math.floor(((x - lo) / (hi - lo)) * bins);
@@ -193,6 +209,20 @@ export function histogramOf(sortedValues: Float64Array, bins: number): Histogram
     counts[b]++;
   }
   return { edges, counts };
+}
+
+/** numpy.histogram's bin edges for values spanning [min, max]: bins + 1 equal steps, widened by 0.5 each way when min = max. */
+export function histogramEdges(min: number, max: number, bins: number): number[] {
+  const lo = min === max ? min - 0.5 : min;
+  const hi = min === max ? max + 0.5 : max;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
+  edges[bins] = hi;
+  return edges;
+}
+
+/** Value counts as profile entries: most frequent first, ties by label. */
+export function sortCounts(entries: Iterable<{ value: string; count: number }>): { value: string; count: number }[] {
+  return [...entries].sort((x, y) => y.count - x.count || (x.value < y.value ? -1 : x.value > y.value ? 1 : 0));
 }
 
 function balanceOf(t: Column): { value: string; count: number; fraction: number }[] {
@@ -264,7 +294,9 @@ export function formatProfile(profile: TableProfile): string {
   const out = [`${profile.numRows} rows × ${profile.numColumns} columns`, line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
   if (profile.target) {
     out.push("", `target "${profile.target.column}":`);
-    for (const b of profile.target.balance) out.push(`  ${b.value}: ${b.count} (${fmt(100 * b.fraction)}%)`);
+    // a numeric target can have thousands of values: the terminal shows the most frequent (--json has all)
+    for (const b of profile.target.balance.slice(0, 12)) out.push(`  ${b.value}: ${b.count} (${fmt(100 * b.fraction)}%)`);
+    if (profile.target.balance.length > 12) out.push(`  … ${profile.target.balance.length - 12} more values`);
   }
   if (profile.warnings.length) {
     out.push("", "warnings:");

@@ -59,3 +59,17 @@ test("ingot data profile --json profiles a catalog dataset with its target", () 
   assert.equal(p.target?.column, "species");
   assert.deepEqual(p.target?.balance.map((b) => b.count), [50, 50, 50]);
 });
+
+test("ingot data profile flights-3m profiles all 3M rows in place; --limit profiles the first rows", () => {
+  const r = ingot("data", "profile", "flights-3m", "--json");
+  assert.equal(r.status, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as { numRows: number; columns: { name: string; count: number; distinct: number }[]; target: { balance: { count: number }[] } };
+  assert.equal(p.numRows, 3_000_000);
+  assert.deepEqual(p.columns.map((c) => c.name), ["date", "delay", "distance", "origin", "destination"]);
+  for (const c of p.columns) assert.equal(c.count, 3_000_000, c.name);
+  assert.equal(p.target.balance.reduce((s, b) => s + b.count, 0), 3_000_000);
+  const head = ingot("data", "profile", "flights-3m", "--limit", "1000");
+  assert.equal(head.status, 0, head.stderr);
+  assert.match(head.stdout, /^1000 rows × 5 columns/);
+  assert.match(head.stdout, /… \d+ more values/); // the numeric target's balance is cut in the terminal
+});

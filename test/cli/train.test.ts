@@ -56,3 +56,20 @@ test("ingot train reports spec and data mistakes in one line naming the file and
   assert.match(r.stdout, /--quick/);
   assert.match(r.stdout, /--root <dir>/);
 });
+
+test("ingot train --example runs a zoo scenario's quick mode and passes its JSON line through", () => {
+  const r = ingot("train", "--example", "rl-bandit", "--quick", "--seed", "3");
+  assert.equal(r.status, 0, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "") as Record<string, unknown>;
+  assert.ok("finalRegret" in last, r.stdout);
+});
+
+test("ingot train --example names the known examples when given an unknown one", () => {
+  const r = ingot("train", "--example", "no-such-thing");
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^ingot: unknown example "no-such-thing"; the examples are: .*gpt-moby.*spam-mlp/m);
+  assert.doesNotMatch(r.stderr, /shapes-data/); // a data module, not a scenario
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+  const both = ingot("train", "examples/specs/penguins.yaml", "--example", "gan");
+  assert.match(both.stderr, /either a spec file or --example/);
+});
