@@ -23,8 +23,18 @@ export const adminKey = {
   set: (key: string): void => (key ? localStorage.setItem(ADMIN_KEY, key) : localStorage.removeItem(ADMIN_KEY)),
 };
 
-async function call<T>(method: "GET" | "POST", path: string, body?: unknown, key?: string): Promise<T> {
+const READ_KEY = "ingot.apiKey";
+
+/** The API key pages read with (any scope), kept in this browser only: needed when the server has keys. */
+export const readKey = {
+  get: (): string => localStorage.getItem(READ_KEY) ?? "",
+  set: (key: string): void => (key ? localStorage.setItem(READ_KEY, key) : localStorage.removeItem(READ_KEY)),
+};
+
+async function call<T>(method: "GET" | "POST", path: string, body?: unknown, changeKey?: string): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
+  // reads go with the read key (or the admin key when that is all the user gave); changes with the key passed
+  const key = method === "GET" ? readKey.get() || adminKey.get() : changeKey;
   if (body !== undefined) headers["content-type"] = "application/json";
   if (key) {
     headers.authorization = `Bearer ${key}`;

@@ -58,7 +58,7 @@ export function registerUp(program: Command): void {
     console.log(`  API docs    ${platform.url}/docs`);
     console.log(`  metrics     ${platform.url}/metrics`);
     if (tokens) {
-      console.log(`  predict key ${tokens.predict}`);
+      console.log(`  predict key ${tokens.predict}   (also signs the dashboard in)`);
       console.log(`  admin key   ${tokens.admin}   (promote / roll back in the dashboard)`);
       console.log("  (keys are shown once; only their hashes are stored, in api-keys.json)");
     } else if (platform.authRequired) {

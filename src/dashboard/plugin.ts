@@ -24,11 +24,17 @@ export interface DashboardOptions {
  * `GET /api/runs`, `/api/runs/:id`, `/api/runs/:id/metrics[/:key]`, `/api/compare?ids=`, `/api/experiments`,
  * `/api/models`, `/api/models/:name`, `POST /api/models/:name/aliases/:alias` and
  * `POST /api/models/:name/rollback` (admin key), `/api/data`, `/api/data/:name/profile`, `/api/monitor/:model`.
+ * When the server has API keys, every `/api/` call needs one (reads: any scope; changes: admin).
  */
 export function dashboardPlugin(opts: DashboardOptions): ServerPlugin {
   return async (app: FastifyInstance, ctx: PluginContext): Promise<void> => {
     // an encapsulated context of our own, so @fastify/static's decorations stay inside the dashboard
     await app.register(async (scope) => {
+      // with API keys configured, reading runs, models, data and monitoring takes a key too (any scope);
+      // the page itself stays public so a browser can load it and ask for one
+      scope.addHook("onRequest", async (req) => {
+        if (req.url.startsWith("/api/")) await ctx.authorize(req, "predict");
+      });
       registerRunRoutes(scope, opts.registry);
       registerModelRoutes(scope, opts.registry, ctx);
       registerDataRoutes(scope);

@@ -21,8 +21,9 @@ let monitor: PredictionMonitor;
 let emptyAssets: string;
 let tokens: { admin: string; predict: string };
 
-async function get(url: string, server = app): Promise<{ status: number; json: Json }> {
-  const r = await server.inject({ method: "GET", url });
+/** A GET with the read-only "predict" key, or with `token` (null: none). */
+async function get(url: string, server = app, token: string | null = tokens.predict): Promise<{ status: number; json: Json }> {
+  const r = await server.inject({ method: "GET", url, headers: token ? { authorization: `Bearer ${token}` } : {} });
   return { status: r.statusCode, json: r.json() as Json };
 }
 
@@ -186,6 +187,19 @@ describe("models", () => {
     const r = await get("/api/models/nope");
     assert.equal(r.status, 404);
     assert.equal(r.json.error.code, "model_not_found");
+  });
+
+  test("with API keys, every read needs a key of any scope; the page itself does not", async () => {
+    for (const url of ["/api/runs", "/api/experiments", "/api/models", "/api/models/penguins", "/api/data", "/api/monitor/penguins"]) {
+      const r = await get(url, app, null);
+      assert.equal(r.status, 401, url);
+      assert.equal(r.json.error.code, "missing_api_key", url);
+      assert.equal((await get(url, app, tokens.admin)).status, 200, `${url} with the admin key`);
+    }
+    assert.equal((await get("/api/runs", app, "ingot_0000000000000000_" + "0".repeat(43))).status, 401);
+    const page = await app.inject({ method: "GET", url: "/" });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Ingot dashboard/);
   });
 
   test("promote and roll back need an admin key", async () => {

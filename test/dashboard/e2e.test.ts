@@ -86,6 +86,21 @@ describe("dashboard in Chromium", { skip }, () => {
     if (buildDir) await rm(buildDir, { recursive: true, force: true });
   });
 
+  test("sign in: a server with keys shows no data without one; a wrong key is named; a predict key opens every page", async () => {
+    await page.goto(`${base}#/runs`);
+    await page.locator("form.sign-in").waitFor();
+    assert.equal(await page.locator("table.runs").count(), 0);
+    assert.equal(await page.locator(".error").count(), 0, "no key sent yet: no error, just the form");
+    await shot("sign-in");
+    await page.fill("input[name=apiKey]", "ingot_0000000000000000_" + "0".repeat(43));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForFunction('document.querySelector(".error")?.textContent?.startsWith("401")');
+    await page.fill("input[name=apiKey]", tokens.predict);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator("table.runs tbody tr").first().waitFor();
+    assert.equal(await page.evaluate('localStorage.getItem("ingot.apiKey")'), tokens.predict);
+  });
+
   test("runs: the table lists every run and filters by experiment and status", async () => {
     await page.goto(`${base}#/runs`);
     await page.locator("table.runs tbody tr").nth(3).waitFor();
