@@ -5,6 +5,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic, writeAll } from "../../io/atomic.js";
+import { withFileLock } from "../../io/file-lock.js";
 import type { ApiScope } from "../plugin.js";
 import { fieldPath } from "../errors.js";
 import { formatToken, hashSecret, isKeyId, newKeyId, newSecret, parseToken, secretMatches } from "./tokens.js";
@@ -134,6 +135,25 @@ export class ApiKeyStore {
     this.version = versionOf(await stat(this.path));
   }
 
+  /**
+   * Read-modify-write under a lock file, so processes creating or revoking keys at once (two
+   * `ingot keys create`, a server and the CLI) each see the others' changes and none is lost.
+   */
+  private async change<T>(edit: () => { value: T; changed: boolean }): Promise<T> {
+    await mkdir(dirname(this.path), { recursive: true });
+    return withFileLock(this.path, async () => {
+      await this.refresh();
+      const { value, changed } = edit();
+      if (changed) {
+        await this.write().catch((e: unknown) => {
+          this.version = null; // the edit is in memory only: read the file again next time
+          throw e;
+        });
+      }
+      return value;
+    });
+  }
+
   /** Creates a key. The token is returned only here: store it, it cannot be shown again. */
   async create(opts: CreateApiKeyOptions): Promise<{ id: string; token: string }> {
     const r = createOptions.safeParse(opts);
@@ -141,16 +161,17 @@ export class ApiKeyStore {
       const issue = r.error.issues[0];
       throw new Error(`API key ${fieldPath(issue.path)}: ${issue.message}`);
     }
-    await this.refresh();
-    let id = newKeyId();
-    while (this.keys.has(id)) id = newKeyId();
     const secret = newSecret();
     const { name, scopes, rateLimit } = r.data;
-    this.keys.set(id, {
-      id, name, scopes: [...new Set(scopes)], ...(rateLimit !== undefined && { rateLimit }),
-      secretSha256: hashSecret(secret), createdAt: new Date().toISOString(),
+    const id = await this.change(() => {
+      let fresh = newKeyId();
+      while (this.keys.has(fresh)) fresh = newKeyId();
+      this.keys.set(fresh, {
+        id: fresh, name, scopes: [...new Set(scopes)], ...(rateLimit !== undefined && { rateLimit }),
+        secretSha256: hashSecret(secret), createdAt: new Date().toISOString(),
+      });
+      return { value: fresh, changed: true };
     });
-    await this.write();
     return { id, token: formatToken(id, secret) };
   }
 
@@ -178,14 +199,13 @@ export class ApiKeyStore {
 
   /** Revokes a key; it stops working on the next request of any server reading this file. */
   async revoke(id: string): Promise<ApiKeyInfo> {
-    await this.refresh();
-    const k = this.keys.get(id);
-    if (!k) throw new Error(`no API key with id "${id}" in ${this.path} (see: ingot keys list)`);
-    if (k.revokedAt === undefined) {
+    return this.change(() => {
+      const k = this.keys.get(id);
+      if (!k) throw new Error(`no API key with id "${id}" in ${this.path} (see: ingot keys list)`);
+      if (k.revokedAt !== undefined) return { value: info(k), changed: false };
       k.revokedAt = new Date().toISOString();
-      await this.write();
-    }
-    return info(k);
+      return { value: info(k), changed: true };
+    });
   }
 }
 
