@@ -4,9 +4,11 @@
  * '$' signs, HTML markup) go through their own branches (Linear 32 ReLU and Linear 8 ReLU), are
  * concatenated and classified spam/ham by one logit. The same text branch alone is the baseline; both
  * are scored by F1 (spam the positive class) on the same held-out messages (i % 5 == 0). Headers are
- * stripped, so neither model can read the sender or the mail server's spam marks.
+ * stripped, so neither model can read the sender or the mail server's spam marks. With --export-data it
+ * also writes twin/ (the exact input matrices, labels and initial weights) for bench/zoo/crossmodal_torch.py,
+ * the PyTorch and scikit-learn replay.
  *
- *   npx tsx examples/crossmodal.ts [--quick] [--seed 0]
+ *   npx tsx examples/crossmodal.ts [--quick] [--seed 0] [--export-data]
  */
 import { join } from "node:path";
 import { loadDataset, stripEmailHeaders, TfidfVectorizer } from "../src/data/index.js";
@@ -17,6 +19,8 @@ import { Adam } from "../src/optim/index.js";
 import { linePlot, saveCharts } from "../src/plot/index.js";
 import { cat, manualSeed, narrow, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict, type History } from "../src/train/index.js";
+import { writeOutput } from "./shapes-data.js";
+import { writeNpyTensors } from "./spam-lstm.js";
 
 /** The tabular features, in column order. */
 export const MESSAGE_FEATURES = ["log length", "log links", "uppercase ratio", "'!' per 100 chars", "digit ratio", "log '$' count", "has HTML"];
@@ -68,6 +72,22 @@ export interface SpamScores {
   accuracy: number;
   firstLoss: number;
   lastLoss: number;
+  /** Seconds inside fit(): what the PyTorch twin's time compares with. */
+  trainSeconds: number;
+}
+
+/** runCrossmodal options. */
+export interface CrossmodalOptions {
+  quick?: boolean;
+  seed?: number;
+  outDir?: string;
+  verbose?: boolean;
+  /**
+   * Also write outDir/twin/ for bench/zoo/crossmodal_torch.py: {train,test}-x.npy (float32 [n, vocabulary + 7]:
+   * the TF-IDF columns, then the standardised message features; the text-only model reads the first
+   * `vocabulary` columns), {train,test}-y.npy (float32 [n, 1]), init-{fused,text}/<parameter>.npy and run.json.
+   */
+  exportData?: boolean;
 }
 
 /** What runCrossmodal returns (the script prints it as its last line). */
@@ -81,7 +101,7 @@ export interface CrossmodalResult {
 }
 
 /** Builds both inputs, trains the fused and the text-only model, scores both; saves the fused model under outDir. */
-export async function runCrossmodal(opts: { quick?: boolean; seed?: number; outDir?: string; verbose?: boolean } = {}): Promise<CrossmodalResult> {
+export async function runCrossmodal(opts: CrossmodalOptions = {}): Promise<CrossmodalResult> {
   const started = performance.now();
   const seed = opts.seed ?? 0;
   const outDir = opts.outDir ?? join("out", "examples", "crossmodal");
@@ -112,21 +132,30 @@ export async function runCrossmodal(opts: { quick?: boolean; seed?: number; outD
   };
   const train = inputs(trainPos), test = inputs(testPos);
   const yTest = testPos.map((r) => y[r]);
-  const epochs = opts.quick ? 8 : 15;
+  const epochs = opts.quick ? 8 : 15, lr = 2e-3, batchSize = 64;
+  const twinDir = join(outDir, "twin");
+  if (opts.exportData) {
+    await writeNpyTensors(twinDir, { "train-x": train.fused, "train-y": train.y, "test-x": test.fused, "test-y": test.y });
+    await writeOutput(join(twinDir, "run.json"), `${JSON.stringify({ vocabulary: vocab, features: MESSAGE_FEATURES, epochs, lr, batchSize, seed, quick: opts.quick ?? false })}\n`);
+  }
 
-  const trainAndScore = async (model: Module, x: Tensor, xTest: Tensor): Promise<{ scores: SpamScores; history: History }> => {
-    const history = await fit(model, { train: { x, y: train.y }, loss: "bceWithLogits", optimizer: new Adam(model.parameters(), { lr: 2e-3 }), epochs, batchSize: 64, seed, verbose: opts.verbose ?? false });
+  // `name` names the twin's init-<name>/ folder: the untrained weights, so the PyTorch twin starts from them
+  const trainAndScore = async (name: string, model: Module, x: Tensor, xTest: Tensor): Promise<{ scores: SpamScores; history: History }> => {
+    if (opts.exportData) await writeNpyTensors(join(twinDir, `init-${name}`), model.stateDict());
+    const fitStarted = performance.now();
+    const history = await fit(model, { train: { x, y: train.y }, loss: "bceWithLogits", optimizer: new Adam(model.parameters(), { lr }), epochs, batchSize, seed, verbose: opts.verbose ?? false });
+    const trainSeconds = (performance.now() - fitStarted) / 1000;
     const logits = predict(model, xTest);
     const pred = Array.from(logits.dataSync(), (z) => (z > 0 ? 1 : 0));
     logits.dispose();
-    return { scores: { f1: f1Score(yTest, pred), accuracy: accuracy(yTest, pred), firstLoss: history[0].loss, lastLoss: history.at(-1)!.loss }, history };
+    return { scores: { f1: f1Score(yTest, pred), accuracy: accuracy(yTest, pred), firstLoss: history[0].loss, lastLoss: history.at(-1)!.loss, trainSeconds }, history };
   };
   manualSeed(seed);
   const fusedNet = new FusionNet(vocab, d);
-  const fused = await trainAndScore(fusedNet, train.fused, test.fused);
+  const fused = await trainAndScore("fused", fusedNet, train.fused, test.fused);
   manualSeed(seed);
   const textNet = new Sequential(new Linear(vocab, 32), new ReLU(), new Linear(32, 1));
-  const textOnly = await trainAndScore(textNet, train.text, test.text);
+  const textOnly = await trainAndScore("text", textNet, train.text, test.text);
 
   await saveModelDir(join(outDir, "model"), {
     architecture: fusedNet.getConfig(),
@@ -150,7 +179,7 @@ export async function runCrossmodal(opts: { quick?: boolean; seed?: number; outD
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--seed");
-  const r = await runCrossmodal({ quick: process.argv.includes("--quick"), seed: i >= 0 ? Number(process.argv[i + 1]) : 0, verbose: true });
+  const r = await runCrossmodal({ quick: process.argv.includes("--quick"), seed: i >= 0 ? Number(process.argv[i + 1]) : 0, exportData: process.argv.includes("--export-data"), verbose: true });
   console.error(`test F1 (spam): fused ${r.fused.f1.toFixed(3)}, text only ${r.textOnly.f1.toFixed(3)}`);
   console.log(JSON.stringify(r));
 }

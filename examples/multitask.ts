@@ -3,9 +3,11 @@
  * with two heads, species (3-way classification, cross entropy) and body mass (regression on the
  * standardised grams, MSE), trained on the weighted sum of the two losses. Inputs: beak length, beak
  * depth, flipper length, island and sex. Each head is compared with a single-task network of the same
- * shape trained on its loss alone, on the same held-out rows (i % 5 == 0).
+ * shape trained on its loss alone, on the same held-out rows (i % 5 == 0). With --export-data it also
+ * writes twin/ (the standardised features and targets of both splits, each network's initial weights,
+ * the settings) for bench/zoo/multitask_torch.py, the PyTorch and scikit-learn replay.
  *
- *   npx tsx examples/multitask.ts [--quick] [--seed 0] [--mass-weight 1]
+ *   npx tsx examples/multitask.ts [--quick] [--seed 0] [--mass-weight 1] [--export-data]
  */
 import { join } from "node:path";
 import { loadDataset, isMissing } from "../src/data/index.js";
@@ -17,6 +19,8 @@ import { Adam } from "../src/optim/index.js";
 import { heatmap, linePlot, saveCharts, scatterPlot } from "../src/plot/index.js";
 import { cast, cat, manualSeed, narrow, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict, type Dataset, type History } from "../src/train/index.js";
+import { writeOutput } from "./shapes-data.js";
+import { writeNpyTensors } from "./spam-lstm.js";
 
 const SPECIES = ["Adelie", "Chinstrap", "Gentoo"];
 const ISLANDS = ["Biscoe", "Dream", "Torgersen"];
@@ -60,7 +64,7 @@ export function multiTaskLoss(massWeight: number): (pred: Tensor, y: Tensor) => 
   };
 }
 
-/** Features [N, 9] standardised on the training rows, species indices and masses of each split. */
+/** Features [N, 7] (3 measures, 3 islands one-hot, sex) standardised on the training rows, species indices and masses of each split. */
 export interface PenguinTasks {
   train: { x: number[][]; species: number[]; mass: number[] };
   test: { x: number[][]; species: number[]; mass: number[] };
@@ -103,28 +107,59 @@ export interface MultitaskResult {
   nTrain: number;
   nTest: number;
   massWeight: number;
-  multiTask: Required<HeadScores> & { firstLoss: number; lastLoss: number };
-  speciesOnly: { speciesAccuracy: number };
-  massOnly: { massRmse: number; massR2: number };
+  /** trainSeconds: the seconds inside that model's fit(), what the PyTorch twin's times compare with. */
+  multiTask: Required<HeadScores> & { firstLoss: number; lastLoss: number; trainSeconds: number };
+  speciesOnly: { speciesAccuracy: number; trainSeconds: number };
+  massOnly: { massRmse: number; massR2: number; trainSeconds: number };
   seconds: number;
 }
 
+/** runMultitask options. */
+export interface MultitaskOptions {
+  quick?: boolean;
+  seed?: number;
+  outDir?: string;
+  verbose?: boolean;
+  massWeight?: number;
+  /**
+   * Also write outDir/twin/ for bench/zoo/multitask_torch.py: {train,test}-{x,species,mass}.npy (standardised
+   * features [n, 7], species int32 [n], mass in grams [n]), init-{multi,species,mass}/<parameter>.npy and run.json.
+   */
+  exportData?: boolean;
+}
+
 /** Trains the two-headed model and both single-task baselines; saves the multi-task model under outDir. */
-export async function runMultitask(opts: { quick?: boolean; seed?: number; outDir?: string; verbose?: boolean; massWeight?: number } = {}): Promise<MultitaskResult> {
+export async function runMultitask(opts: MultitaskOptions = {}): Promise<MultitaskResult> {
   const started = performance.now();
   const seed = opts.seed ?? 0;
   const massWeight = opts.massWeight ?? 1;
   const outDir = opts.outDir ?? join("out", "examples", "multitask");
   const epochs = opts.quick ? 60 : 150;
-  const hidden = 32;
+  const hidden = 32, lr = 3e-3, batchSize = 32;
   const data = await loadPenguinTasks();
   const { train, test, massMean, massStd } = data;
   const z = (g: number): number => (g - massMean) / massStd;
   const x = tensor(train.x), xTest = tensor(test.x);
   const inputSize = train.x[0].length;
-  const train1 = async (model: Module, y: Tensor, loss: "crossEntropy" | "mse" | ((p: Tensor, t: Tensor) => Tensor)): Promise<History> => {
+  const twinDir = join(outDir, "twin");
+  if (opts.exportData) {
+    const targets = {
+      "train-species": tensor(Int32Array.from(train.species), { dtype: "int32" }), "train-mass": tensor(Float32Array.from(train.mass)),
+      "test-species": tensor(Int32Array.from(test.species), { dtype: "int32" }), "test-mass": tensor(Float32Array.from(test.mass)),
+    };
+    await writeNpyTensors(twinDir, { "train-x": x, "test-x": xTest, ...targets });
+    Object.values(targets).forEach((t) => t.dispose());
+    await writeOutput(join(twinDir, "run.json"), `${JSON.stringify({ massMean, massStd, massWeight, epochs, hidden, lr, batchSize, seed, quick: opts.quick ?? false })}\n`);
+  }
+  const fitSeconds: Record<string, number> = {};
+  // `name` names the twin's init-<name>/ folder (the untrained weights) and the fitSeconds entry
+  const train1 = async (name: string, model: Module, y: Tensor, loss: "crossEntropy" | "mse" | ((p: Tensor, t: Tensor) => Tensor)): Promise<History> => {
+    if (opts.exportData) await writeNpyTensors(join(twinDir, `init-${name}`), model.stateDict());
     const d: Dataset = { x, y };
-    return fit(model, { train: d, loss, optimizer: new Adam(model.parameters(), { lr: 3e-3 }), epochs, batchSize: 32, seed, verbose: opts.verbose ?? false });
+    const fitStarted = performance.now();
+    const history = await fit(model, { train: d, loss, optimizer: new Adam(model.parameters(), { lr }), epochs, batchSize, seed, verbose: opts.verbose ?? false });
+    fitSeconds[name] = (performance.now() - fitStarted) / 1000;
+    return history;
   };
   const argmax3 = (out: Float32Array | ArrayLike<number>, stride: number): number[] =>
     Array.from({ length: out.length / stride }, (_, i) => [0, 1, 2].reduce((b, c) => (out[i * stride + c] > out[i * stride + b] ? c : b), 0));
@@ -133,7 +168,7 @@ export async function runMultitask(opts: { quick?: boolean; seed?: number; outDi
   manualSeed(seed);
   const multi = new PenguinMultiTask(inputSize, hidden);
   const yMulti = tensor(train.species.map((s, i) => [s, z(train.mass[i])]));
-  const history = await train1(multi, yMulti, multiTaskLoss(massWeight));
+  const history = await train1("multi", multi, yMulti, multiTaskLoss(massWeight));
   const out = predict(multi, xTest).dataSync();
   const multiMass = grams(Array.from({ length: test.mass.length }, (_, i) => out[i * 4 + 3]));
   const multiSpecies = argmax3(out, 4);
@@ -142,13 +177,13 @@ export async function runMultitask(opts: { quick?: boolean; seed?: number; outDi
   manualSeed(seed);
   const speciesNet = new Sequential(trunk(inputSize, hidden), new Linear(hidden, 3));
   const ySpecies = tensor(Int32Array.from(train.species), { dtype: "int32" });
-  await train1(speciesNet, ySpecies, "crossEntropy");
+  await train1("species", speciesNet, ySpecies, "crossEntropy");
   const speciesAccuracy = accuracy(test.species, argmax3(predict(speciesNet, xTest).dataSync(), 3));
 
   manualSeed(seed);
   const massNet = new Sequential(trunk(inputSize, hidden), new Linear(hidden, 1));
   const yMass = tensor(train.mass.map((g) => [z(g)]));
-  await train1(massNet, yMass, "mse");
+  await train1("mass", massNet, yMass, "mse");
   const massOnly = grams(Array.from(predict(massNet, xTest).dataSync()));
 
   await saveModelDir(join(outDir, "model"), {
@@ -175,16 +210,16 @@ export async function runMultitask(opts: { quick?: boolean; seed?: number; outDi
     nTrain: train.x.length,
     nTest: test.x.length,
     massWeight,
-    multiTask: { ...multiScores, firstLoss: history[0].loss, lastLoss: history.at(-1)!.loss },
-    speciesOnly: { speciesAccuracy },
-    massOnly: { massRmse: rootMeanSquaredError(test.mass, massOnly), massR2: r2Score(test.mass, massOnly) },
+    multiTask: { ...multiScores, firstLoss: history[0].loss, lastLoss: history.at(-1)!.loss, trainSeconds: fitSeconds.multi },
+    speciesOnly: { speciesAccuracy, trainSeconds: fitSeconds.species },
+    massOnly: { massRmse: rootMeanSquaredError(test.mass, massOnly), massR2: r2Score(test.mass, massOnly), trainSeconds: fitSeconds.mass },
     seconds: (performance.now() - started) / 1000,
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const arg = (name: string): number | undefined => { const i = process.argv.indexOf(`--${name}`); return i >= 0 ? Number(process.argv[i + 1]) : undefined; };
-  const r = await runMultitask({ quick: process.argv.includes("--quick"), seed: arg("seed"), massWeight: arg("mass-weight"), verbose: true });
+  const r = await runMultitask({ quick: process.argv.includes("--quick"), seed: arg("seed"), massWeight: arg("mass-weight"), exportData: process.argv.includes("--export-data"), verbose: true });
   console.error(`multi-task: species accuracy ${(r.multiTask.speciesAccuracy * 100).toFixed(1)}%, mass RMSE ${r.multiTask.massRmse.toFixed(0)} g (R² ${r.multiTask.massR2.toFixed(3)})`);
   console.error(`single-task: species accuracy ${(r.speciesOnly.speciesAccuracy * 100).toFixed(1)}%, mass RMSE ${r.massOnly.massRmse.toFixed(0)} g (R² ${r.massOnly.massR2.toFixed(3)})`);
   console.log(JSON.stringify(r));

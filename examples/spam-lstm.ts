@@ -3,9 +3,11 @@
  * words seen at least twice in the training e-mails → ids padded/truncated to a fixed length →
  * Embedding → bidirectional GRU or LSTM (batchFirst, real lengths, so the backward direction starts at
  * each e-mail's last word and padding never reaches the state) → mean over the real steps → Linear.
- * Same split as spam-mlp (examples/specs/spam.yaml), so the F1s compare.
+ * Same split as spam-mlp (examples/specs/spam.yaml), so the F1s compare. With --export-data it also
+ * writes twin/ (the padded ids and labels of each split, the initial weights, the run's sizes) for
+ * bench/zoo/spam_lstm_torch.py, the PyTorch replay.
  *
- *   npx tsx examples/spam-lstm.ts [--quick] [--cell gru|lstm] [--seed 0]
+ *   npx tsx examples/spam-lstm.ts [--quick] [--cell gru|lstm] [--seed 0] [--export-data]
  *
  * The model directory holds the SpamRnnClassifier config (registered with registerLayer, so
  * moduleFromConfig rebuilds it), its weights, and the fitted SequenceEncoder as `preprocessing.sequence`.
@@ -20,6 +22,7 @@ import { Adam } from "../src/optim/index.js";
 import { linePlot, saveCharts } from "../src/plot/index.js";
 import { div, manualSeed, sigmoid, sum, tensor, type Tensor } from "../src/tensor/index.js";
 import { EarlyStopping, fit, predict, type History } from "../src/train/index.js";
+import { npyBytes, writeOutput } from "./shapes-data.js";
 import { loadSpamSplits, writeJson, writeSpamPlots, type SpamSplits } from "./spam-mlp.js";
 
 /** The recurrent cell of the classifier. */
@@ -122,6 +125,8 @@ export interface SpamLstmMetrics {
   firstLoss: number;
   lastLoss: number;
   trainSeconds: number;
+  /** Seconds inside fit() alone (trainSeconds also counts loading and encoding): what the PyTorch twin's time compares with. */
+  fitSeconds: number;
   modelDir: string;
 }
 
@@ -136,6 +141,27 @@ export interface SpamLstmOptions {
   verbose?: boolean;
   /** Override sizes (e.g. epochs) of the chosen mode. */
   sizes?: Partial<SpamLstmSizes>;
+  /** Also write outDir/twin/ for bench/zoo/spam_lstm_torch.py (see writeSpamLstmTwin). */
+  exportData?: boolean;
+}
+
+/** Writes each tensor as `<dir>/<name>.npy` (int32 stays int32, anything else float32). */
+export async function writeNpyTensors(dir: string, tensors: Record<string, Tensor>): Promise<void> {
+  for (const [name, t] of Object.entries(tensors)) {
+    const data = t.dtype === "int32" ? Int32Array.from(t.dataSync()) : Float32Array.from(t.dataSync());
+    await writeOutput(join(dir, `${name}.npy`), npyBytes(data, t.shape));
+  }
+}
+
+/**
+ * The PyTorch twin's inputs under `dir`: {train,val,test}-{x,y}.npy (ids int32 [n, maxLength], labels
+ * float32 [n, 1]), init/<parameter>.npy (the untrained weights, so both runs start from the same point)
+ * and run.json (sizes, cell, padId, seed, the fit() options).
+ */
+export async function writeSpamLstmTwin(dir: string, model: SpamRnnClassifier, data: Record<"train" | "val" | "test", { x: Tensor; y: Tensor }>, run: Record<string, unknown>): Promise<void> {
+  for (const [split, d] of Object.entries(data)) await writeNpyTensors(dir, { [`${split}-x`]: d.x, [`${split}-y`]: d.y });
+  await writeNpyTensors(join(dir, "init"), model.stateDict());
+  await writeOutput(join(dir, "run.json"), `${JSON.stringify(run)}\n`);
 }
 
 /** Held-out evaluation of a logit model on padded ids. */
@@ -179,12 +205,18 @@ export async function runSpamLstm(opts: SpamLstmOptions = {}, splits?: SpamSplit
   const test = encode(s.test.texts, s.test.labels);
   manualSeed(seed);
   const model = new SpamRnnClassifier({ vocabSize: vocab.size, embeddingDim: sizes.embeddingDim, hiddenSize: sizes.hiddenSize, cell, padId: vocab.specialId("pad") });
-  const stopper = new EarlyStopping({ monitor: "valLoss", patience: 2, restoreBestWeights: true });
+  const patience = 2, clipGradNorm = 1;
+  const stopper = new EarlyStopping({ monitor: "valLoss", patience, restoreBestWeights: true });
   try {
+    if (opts.exportData) {
+      await writeSpamLstmTwin(join(outDir, "twin"), model, { train, val, test }, { ...sizes, cell, padId: vocab.specialId("pad"), vocabSize: vocab.size, seed, patience, clipGradNorm, quick });
+    }
+    const fitStarted = performance.now();
     const history = await fit(model, {
       train, val, loss: "bceWithLogits", optimizer: new Adam(model.parameters(), { lr: sizes.lr }), epochs: sizes.epochs, batchSize: sizes.batchSize,
-      metrics: [new F1Score({ fromLogits: true })], callbacks: [stopper], clipGradNorm: 1, seed, verbose: opts.verbose ?? false,
+      metrics: [new F1Score({ fromLogits: true })], callbacks: [stopper], clipGradNorm, seed, verbose: opts.verbose ?? false,
     });
+    const fitSeconds = (performance.now() - fitStarted) / 1000;
     const trainSeconds = (performance.now() - started) / 1000;
     const evaluation = evaluateLogits(model, test.x, s.test.labels);
     const modelDir = join(outDir, "model");
@@ -200,7 +232,7 @@ export async function runSpamLstm(opts: SpamLstmOptions = {}, splits?: SpamSplit
     return {
       scenario: "spam-lstm", quick, cell, trainRows: s.train.texts.length, testRows: s.test.texts.length, vocabulary: vocab.size, maxLength: sizes.maxLength,
       accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, rocAuc: m.rocAuc,
-      epochs: history.length, bestEpoch: stopper.bestEpoch, firstLoss: history[0].loss, lastLoss: history.at(-1)!.loss, trainSeconds, modelDir,
+      epochs: history.length, bestEpoch: stopper.bestEpoch, firstLoss: history[0].loss, lastLoss: history.at(-1)!.loss, trainSeconds, fitSeconds, modelDir,
     };
   } finally {
     [train, val, test].forEach((d) => { d.x.dispose(); d.y.dispose(); });
@@ -226,7 +258,7 @@ function option(name: string): string | undefined {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const seed = option("seed");
-  const m = await runSpamLstm({ quick: process.argv.includes("--quick"), cell: option("cell") as SpamCell | undefined, seed: seed === undefined ? undefined : Number(seed), verbose: true });
+  const m = await runSpamLstm({ quick: process.argv.includes("--quick"), cell: option("cell") as SpamCell | undefined, seed: seed === undefined ? undefined : Number(seed), exportData: process.argv.includes("--export-data"), verbose: true });
   console.log(`held-out F1 ${m.f1.toFixed(4)}  precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  ROC AUC ${m.rocAuc.toFixed(4)}  (${m.trainSeconds.toFixed(1)} s)`);
   console.log(JSON.stringify(m));
 }

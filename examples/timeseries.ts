@@ -5,9 +5,10 @@
  * the model keeps its weights from fold to fold and continues training) and then forecasts each month
  * of the fold one step ahead from the real history. Errors are in index points, per fold and overall.
  * Monthly index returns are close to a random walk, so the naive forecast is a hard bar; the example
- * reports whichever wins.
+ * reports whichever wins. With --export-data it also writes twin/ (each fold's exact windows, the initial
+ * weights, the schedule) for bench/zoo/timeseries_torch.py, the PyTorch and scikit-learn replay.
  *
- *   npx tsx examples/timeseries.ts [--quick] [--seed 0]
+ *   npx tsx examples/timeseries.ts [--quick] [--seed 0] [--export-data]
  */
 import { join } from "node:path";
 import { loadDataset } from "../src/data/index.js";
@@ -18,6 +19,8 @@ import { Adam } from "../src/optim/index.js";
 import { linePlot, saveCharts } from "../src/plot/index.js";
 import { manualSeed, tensor, type Tensor } from "../src/tensor/index.js";
 import { fit, predict, type History } from "../src/train/index.js";
+import { writeOutput } from "./shapes-data.js";
+import { writeNpyTensors } from "./spam-lstm.js";
 
 /** LSTM over a window [batch, k, 1] of standardised returns → the next one [batch, 1] (from the last hidden state). */
 export class LstmForecaster extends Module {
@@ -69,14 +72,30 @@ export interface TimeseriesResult {
   /** Training MSE (standardised returns) of the first fold's first and last epoch. */
   firstLoss: number;
   lastLoss: number;
+  /** Seconds inside fit(), all folds: what the PyTorch twin's time compares with. */
+  trainSeconds: number;
   seconds: number;
+}
+
+/** runTimeseries options. */
+export interface TimeseriesOptions {
+  quick?: boolean;
+  seed?: number;
+  outDir?: string;
+  verbose?: boolean;
+  /**
+   * Also write outDir/twin/ for bench/zoo/timeseries_torch.py: fold<f>-{train-x,train-y,test-x}.npy
+   * (standardised windows [n, k, 1] and targets [n, 1]), init/<parameter>.npy and run.json (prices,
+   * fold boundaries with their mean/std and epochs, the model and optimiser settings).
+   */
+  exportData?: boolean;
 }
 
 /**
  * Walk-forward evaluation: prices p, log returns r[t] = ln(p[t+1]/p[t]). A sample's input is the k returns
  * ending at month t, its target the return into month t+1. Fold f forecasts prices in [start_f, end_f).
  */
-export async function runTimeseries(opts: { quick?: boolean; seed?: number; outDir?: string; verbose?: boolean } = {}): Promise<TimeseriesResult> {
+export async function runTimeseries(opts: TimeseriesOptions = {}): Promise<TimeseriesResult> {
   const started = performance.now();
   const seed = opts.seed ?? 0;
   const outDir = opts.outDir ?? join("out", "examples", "timeseries");
@@ -89,8 +108,13 @@ export async function runTimeseries(opts: { quick?: boolean; seed?: number; outD
   const firstStart = prices.length - folds * foldLen; // the first forecast month
   const epochsFirst = opts.quick ? 40 : 120, epochsMore = opts.quick ? 15 : 40;
 
-  const model = new LstmForecaster(opts.quick ? 12 : 24);
-  const optimizer = new Adam(model.parameters(), { lr: 0.005 });
+  const hidden = opts.quick ? 12 : 24, lr = 0.005, batchSize = 16;
+  const model = new LstmForecaster(hidden);
+  const optimizer = new Adam(model.parameters(), { lr });
+  const twinDir = join(outDir, "twin");
+  const twinFolds: { start: number; end: number; mean: number; std: number; epochs: number; seed: number }[] = [];
+  if (opts.exportData) await writeNpyTensors(join(twinDir, "init"), model.stateDict());
+  let trainSeconds = 0;
   const scores: FoldScore[] = [];
   const allActual: number[] = [], allLstm: number[] = [], allNaive: number[] = [];
   let firstFold: History = [];
@@ -104,10 +128,17 @@ export async function runTimeseries(opts: { quick?: boolean; seed?: number; outD
     sd = Math.sqrt(known.reduce((s, v) => s + (v - mu) ** 2, 0) / known.length);
     const windowAt = (m: number): number[][] => returns.slice(m - 1 - k, m - 1).map((v) => [(v - mu) / sd]);
     const x = tensor(trainMonths.map(windowAt)), y = tensor(trainMonths.map((m) => [(returns[m - 1] - mu) / sd]));
-    const h = await fit(model, { train: { x, y }, loss: "mse", optimizer, epochs: f === 0 ? epochsFirst : epochsMore, batchSize: 16, seed: seed + f, verbose: opts.verbose ?? false });
-    if (f === 0) firstFold = h;
+    const epochs = f === 0 ? epochsFirst : epochsMore;
     const testMonths = range(start, end);
     const xt = tensor(testMonths.map(windowAt));
+    if (opts.exportData) {
+      await writeNpyTensors(twinDir, { [`fold${f}-train-x`]: x, [`fold${f}-train-y`]: y, [`fold${f}-test-x`]: xt });
+      twinFolds.push({ start, end, mean: mu, std: sd, epochs, seed: seed + f });
+    }
+    const fitStarted = performance.now();
+    const h = await fit(model, { train: { x, y }, loss: "mse", optimizer, epochs, batchSize, seed: seed + f, verbose: opts.verbose ?? false });
+    trainSeconds += (performance.now() - fitStarted) / 1000;
+    if (f === 0) firstFold = h;
     const pr = predict(model, xt);
     const predReturn = Array.from(pr.dataSync(), (z) => z * sd + mu);
     [x, y, xt, pr].forEach((t) => t.dispose());
@@ -122,8 +153,11 @@ export async function runTimeseries(opts: { quick?: boolean; seed?: number; outD
   const overall = { lstm: errors(allActual, allLstm), naive: errors(allActual, allNaive) };
   const result: TimeseriesResult = {
     window: k, folds: scores, overall, lstmBeatsNaive: overall.lstm.rmse < overall.naive.rmse,
-    firstLoss: firstFold[0].loss, lastLoss: firstFold.at(-1)!.loss, seconds: 0,
+    firstLoss: firstFold[0].loss, lastLoss: firstFold.at(-1)!.loss, trainSeconds, seconds: 0,
   };
+  if (opts.exportData) {
+    await writeOutput(join(twinDir, "run.json"), `${JSON.stringify({ prices, window: k, hidden, lr, batchSize, seed, quick: opts.quick ?? false, folds: twinFolds })}\n`);
+  }
 
   await saveModelDir(join(outDir, "model"), {
     architecture: model.getConfig(),
@@ -160,7 +194,7 @@ function errors(actual: number[], forecast: number[]): { mae: number; rmse: numb
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf("--seed");
-  const r = await runTimeseries({ quick: process.argv.includes("--quick"), seed: i >= 0 ? Number(process.argv[i + 1]) : 0, verbose: true });
+  const r = await runTimeseries({ quick: process.argv.includes("--quick"), seed: i >= 0 ? Number(process.argv[i + 1]) : 0, exportData: process.argv.includes("--export-data"), verbose: true });
   for (const f of r.folds) console.error(`fold ${f.fold} (${f.months} months): LSTM MAE ${f.lstm.mae.toFixed(1)} RMSE ${f.lstm.rmse.toFixed(1)} | naive MAE ${f.naive.mae.toFixed(1)} RMSE ${f.naive.rmse.toFixed(1)}`);
   console.error(`overall: LSTM RMSE ${r.overall.lstm.rmse.toFixed(1)} vs naive ${r.overall.naive.rmse.toFixed(1)} — ${r.lstmBeatsNaive ? "the LSTM wins" : "the naive forecast wins"}`);
   console.log(JSON.stringify(r));
