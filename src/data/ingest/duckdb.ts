@@ -3,6 +3,7 @@
 // keeps the per-value loop in JS down to one typed read.
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBResult } from "@duckdb/node-api";
 import { Table, type Column, type ColumnType } from "../table.js";
+import { releaseAfterRead } from "./native-memory.js";
 import { copyNumeric, loadVectorBindings, numericColumn } from "./vectors.js";
 
 let instance: Promise<DuckDBInstance> | null = null;
@@ -126,5 +127,7 @@ export async function queryToTable(conn: DuckDBConnection, query: string, materi
   const result: DuckDBResult = materialize ? await conn.run(converted) : await conn.stream(converted);
   const b = new ColumnBuilder(cols);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) b.append(chunk);
-  return b.build();
+  const table = b.build();
+  releaseAfterRead(table.numRows);
+  return table;
 }

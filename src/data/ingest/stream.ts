@@ -7,6 +7,7 @@ import { arrowTableBatches } from "./arrow-stream.js";
 import { decodedBytesBound, MATERIALIZE_BUDGET_BYTES } from "./budget.js";
 import { ColumnBuilder, connect, convertingQuery, sqlIdent, tableTypeOf } from "./duckdb.js";
 import { IngestError } from "./errors.js";
+import { releaseAfterRead } from "./native-memory.js";
 import { formatOf, readerExpression, wrap, type ReadOptions } from "./read.js";
 import { isDirectNumeric, numericColumn, scatterNumeric } from "./vectors.js";
 
@@ -81,14 +82,17 @@ async function open(source: StreamSource, o: StreamOptions, shape: Shape): Promi
 }
 
 async function* chunks(s: Opened): AsyncGenerator<DuckDBDataChunk> {
+  let rows = 0;
   try {
     for (;;) {
       const chunk = await wrap(s.label, () => s.result.fetchChunk());
       if (!chunk || chunk.rowCount === 0) return;
+      rows += chunk.rowCount;
       yield chunk;
     }
   } finally {
     s.conn.closeSync();
+    releaseAfterRead(rows);
   }
 }
 
