@@ -14,28 +14,18 @@ Spam is predicted where the logit is > 0, as in the example.
 Prints one JSON line: test F1 (spam positive) and accuracy of each model, and each model's training
 seconds (the PyTorch fit loop, as Ingot's trainSeconds; the whole fit() for scikit-learn).
 """
-import argparse
 import json
 import os
 import time
 
-import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 
-p = argparse.ArgumentParser()
-p.add_argument("twin", nargs="?", default="out/examples/crossmodal/twin")
-p.add_argument("--threads", type=int, default=2)
-a = p.parse_args()
-torch.set_num_threads(a.threads)  # the machine the Ingot run measured on has 2 cores
-run = json.load(open(os.path.join(a.twin, "run.json")))
-torch.manual_seed(run["seed"])
+from twin_common import load_init, open_twin, train_epochs
 
-
-def load(name):
-    return torch.from_numpy(np.load(os.path.join(a.twin, f"{name}.npy")))
+run, load = open_twin("out/examples/crossmodal/twin")
 
 
 x, y, x_test, y_test = load("train-x"), load("train-y"), load("test-x"), load("test-y").view(-1).numpy().astype(int)
@@ -58,22 +48,12 @@ class FusionNet(nn.Module):
 
 def train_and_score(name, model, inputs, inputs_test):
     """Loads init-<name>/ (Ingot's untrained weights), runs the fit loop, scores the test messages."""
-    d = os.path.join(a.twin, f"init-{name}")
-    model.load_state_dict({f[:-4]: torch.from_numpy(np.load(os.path.join(d, f))) for f in os.listdir(d)})
+    model.load_state_dict(load_init(os.path.join(load.dir, f"init-{name}")))
     opt = torch.optim.Adam(model.parameters(), lr=run["lr"])
     loss_fn = nn.BCEWithLogitsLoss()
     gen = torch.Generator().manual_seed(run["seed"])
-    bs = run["batchSize"]
     start = time.perf_counter()
-    for _ in range(run["epochs"]):
-        model.train()
-        perm = torch.randperm(len(inputs), generator=gen)
-        for b in range(0, len(inputs), bs):
-            idx = perm[b:b + bs]
-            opt.zero_grad()
-            loss = loss_fn(model(inputs[idx]), y[idx])
-            loss.backward()
-            opt.step()
+    train_epochs(model, opt, len(inputs), run["batchSize"], run["epochs"], gen, lambda idx: loss_fn(model(inputs[idx]), y[idx]))
     seconds = time.perf_counter() - start
     model.eval()
     with torch.no_grad():

@@ -13,7 +13,6 @@ held out) and the same standardised features, exported by the example:
 Prints one JSON line: species accuracy and body-mass RMSE (g) / R² of each model, and each PyTorch
 model's training seconds (its fit loop, as Ingot's trainSeconds).
 """
-import argparse
 import json
 import os
 import time
@@ -27,17 +26,9 @@ from sklearn.neural_network import MLPClassifier, MLPRegressor
 from torch import nn
 from torch.nn import functional as F
 
-p = argparse.ArgumentParser()
-p.add_argument("twin", nargs="?", default="out/examples/multitask/twin")
-p.add_argument("--threads", type=int, default=2)
-a = p.parse_args()
-torch.set_num_threads(a.threads)  # the machine the Ingot run measured on has 2 cores
-run = json.load(open(os.path.join(a.twin, "run.json")))
-torch.manual_seed(run["seed"])
+from twin_common import load_init, open_twin, train_epochs
 
-
-def load(name):
-    return torch.from_numpy(np.load(os.path.join(a.twin, f"{name}.npy")))
+run, load = open_twin("out/examples/multitask/twin")
 
 
 x, x_test = load("train-x"), load("test-x")
@@ -69,20 +60,11 @@ def multi_loss(out, idx):
 
 def train(name, model, loss_of):
     """Loads init-<name>/ (Ingot's untrained weights), runs the fit loop; returns its seconds."""
-    d = os.path.join(a.twin, f"init-{name}")
-    model.load_state_dict({f[:-4]: torch.from_numpy(np.load(os.path.join(d, f))) for f in os.listdir(d)})
+    model.load_state_dict(load_init(os.path.join(load.dir, f"init-{name}")))
     opt = torch.optim.Adam(model.parameters(), lr=run["lr"])
     gen = torch.Generator().manual_seed(run["seed"])
     start = time.perf_counter()
-    for _ in range(run["epochs"]):
-        model.train()
-        perm = torch.randperm(len(x), generator=gen)
-        for b in range(0, len(x), run["batchSize"]):
-            idx = perm[b:b + run["batchSize"]]
-            opt.zero_grad()
-            loss = loss_of(model(x[idx]), idx)
-            loss.backward()
-            opt.step()
+    train_epochs(model, opt, len(x), run["batchSize"], run["epochs"], gen, lambda idx: loss_of(model(x[idx]), idx))
     seconds = time.perf_counter() - start
     model.eval()
     return seconds

@@ -10,29 +10,19 @@ split, with the same Adam, batch size, epochs, gradient clipping and early stopp
 Prints one JSON line: held-out F1 / ROC-AUC / accuracy, epochs run, training seconds (the fit loop with
 its per-epoch validation, as Ingot's fitSeconds).
 """
-import argparse
 import copy
 import json
 import os
 import sys
 import time
 
-import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 from torch import nn
 
-p = argparse.ArgumentParser()
-p.add_argument("twin", nargs="?", default="out/examples/spam-lstm/twin")
-p.add_argument("--threads", type=int, default=2)
-a = p.parse_args()
-torch.set_num_threads(a.threads)  # the machine the Ingot run measured on has 2 cores
-run = json.load(open(os.path.join(a.twin, "run.json")))
-torch.manual_seed(run["seed"])
+from twin_common import load_init, open_twin
 
-
-def load(name, dtype):
-    return torch.from_numpy(np.load(os.path.join(a.twin, f"{name}.npy"))).to(dtype)
+run, load = open_twin("out/examples/spam-lstm/twin")
 
 
 data = {s: (load(f"{s}-x", torch.long), load(f"{s}-y", torch.float32)) for s in ("train", "val", "test")}
@@ -86,8 +76,7 @@ def ingot_to_torch(name):
 
 
 model = SpamRnn(run)
-init_dir = os.path.join(a.twin, "init")
-state = {ingot_to_torch(f[:-4]): torch.from_numpy(np.load(os.path.join(init_dir, f))) for f in os.listdir(init_dir)}
+state = load_init(os.path.join(load.dir, "init"), ingot_to_torch)
 model.load_state_dict(state)  # strict: every parameter must come from Ingot's initial weights
 
 opt = torch.optim.Adam(model.parameters(), lr=run["lr"])

@@ -15,7 +15,6 @@ Forecasts are turned into prices exactly as the example does: price[m-1] · exp(
 Prints one JSON line: overall RMSE / MAE (index points) of each model and of the naive last value,
 and the LSTM's training seconds (all folds' fit loops, as Ingot's trainSeconds).
 """
-import argparse
 import json
 import os
 import sys
@@ -29,18 +28,10 @@ from sklearn.linear_model import LinearRegression
 from sklearn.neural_network import MLPRegressor
 from torch import nn
 
-p = argparse.ArgumentParser()
-p.add_argument("twin", nargs="?", default="out/examples/timeseries/twin")
-p.add_argument("--threads", type=int, default=2)
-a = p.parse_args()
-torch.set_num_threads(a.threads)  # the machine the Ingot run measured on has 2 cores
-run = json.load(open(os.path.join(a.twin, "run.json")))
-torch.manual_seed(run["seed"])
+from twin_common import load_init, open_twin, train_epochs
+
+run, load = open_twin("out/examples/timeseries/twin")
 prices = np.array(run["prices"])
-
-
-def load(name):
-    return torch.from_numpy(np.load(os.path.join(a.twin, f"{name}.npy")))
 
 
 class LstmForecaster(nn.Module):
@@ -65,8 +56,7 @@ def ingot_to_torch(name):
 
 
 model = LstmForecaster(run["hidden"])
-init_dir = os.path.join(a.twin, "init")
-model.load_state_dict({ingot_to_torch(f[:-4]): torch.from_numpy(np.load(os.path.join(init_dir, f))) for f in os.listdir(init_dir)})
+model.load_state_dict(load_init(os.path.join(load.dir, "init"), ingot_to_torch))
 opt = torch.optim.Adam(model.parameters(), lr=run["lr"])
 loss_fn = nn.MSELoss()
 
@@ -86,15 +76,7 @@ for f, fold in enumerate(run["folds"]):
     x, y, xt = load(f"fold{f}-train-x"), load(f"fold{f}-train-y"), load(f"fold{f}-test-x")
     gen = torch.Generator().manual_seed(fold["seed"])
     start = time.perf_counter()
-    for epoch in range(fold["epochs"]):
-        model.train()
-        perm = torch.randperm(len(x), generator=gen)
-        for b in range(0, len(x), bs):
-            idx = perm[b:b + bs]
-            opt.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
+    train_epochs(model, opt, len(x), bs, fold["epochs"], gen, lambda idx: loss_fn(model(x[idx]), y[idx]))
     train_seconds += time.perf_counter() - start
     model.eval()
     with torch.no_grad():

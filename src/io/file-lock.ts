@@ -11,7 +11,8 @@ export interface FileLockOptions {
   staleMs?: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process id is alive on this machine. */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -28,7 +29,7 @@ async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
     const pid = Number(text.trim());
     if (Date.now() - s.mtimeMs > staleMs) return true;
     // an empty file is a lock being written this instant: not stale
-    return Number.isInteger(pid) && pid > 0 && !alive(pid);
+    return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return false; // released meanwhile: just retry
     throw e;

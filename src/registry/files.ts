@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 
 import { copyFile, mkdir, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { syncDir } from "../io/atomic.js";
+import { isProcessAlive } from "../io/file-lock.js";
 
 const INCOMING = ".incoming-";
 const DELETED = ".deleted-";
@@ -70,16 +71,6 @@ export function placeStaged(staged: string, target: string, parent: string): voi
   fsyncPath(parent);
 }
 
-/** Whether a process id is alive on this machine. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Removes staging and trash folders left under `modelsRoot/<model>/` by processes that died mid-way. */
 export function removeDeadStaging(modelsRoot: string): void {
   let models: string[];
@@ -99,7 +90,7 @@ export function removeDeadStaging(modelsRoot: string): void {
       const prefix = [INCOMING, DELETED].find((p) => entry.startsWith(p));
       if (!prefix) continue;
       const pid = Number(entry.slice(prefix.length).split("-")[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(modelsRoot, model, entry), { recursive: true, force: true });
+      if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) rmSync(join(modelsRoot, model, entry), { recursive: true, force: true });
     }
   }
 }
