@@ -10,7 +10,8 @@
         "native/cpu/binary.cc",
         "native/cpu/reduce.cc",
         "native/cpu/nn.cc",
-        "native/cpu/memory.cc"
+        "native/cpu/memory.cc",
+        "native/cpu/random.cc"
       ],
       "cflags!": ["-O2", "-fno-omit-frame-pointer"],
       "cflags_cc!": ["-std=gnu++17"],

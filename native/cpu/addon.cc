@@ -257,6 +257,15 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// philoxFill(out uint32); meta: key low word, key high word, first counter (exact below 2^53)
+napi_value PhiloxFill(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  ARR(o, 0, napi_uint32_array);
+  CHECK(meta[0] >= 0 && meta[0] <= 4294967295.0 && meta[1] >= 0 && meta[1] <= 4294967295.0 && meta[2] >= 0, "philoxFill: bad key or counter");
+  philox_fill(static_cast<uint32_t*>(o.data), (long)o.len, (uint32_t)meta[0], (uint32_t)meta[1], (uint64_t)meta[2]);
+  return nullptr;
+}
+
 // ---- reductions and nn ----
 
 // reduce(op, x, out); argReduce(isMax, x, out(int32)); meta: outer, r, inner
@@ -467,6 +476,7 @@ NAPI_MODULE_INIT() {
       FN("where", Where),
       FN("copyStrided", CopyStrided),
       FN("fill", Fill),
+      FN("philoxFill", PhiloxFill),
       FN("reduce", Reduce),
       FN("argReduce", ArgReduce),
       FN("softmax", Softmax),

@@ -61,6 +61,9 @@ void adam_step(float* param, const float* grad, float* m, float* v, long n, cons
 void copy_strided(const void* src, long srcOff, const long* srcStrides, void* dst, long dstOff, const long* dstStrides,
                   int rank, const long* shape, int elemSize);
 void fill_f32(float* out, long n, float v);
+
+// Philox4x32-10 words for counters counter, counter+1, ... (4 per counter; the last block cut to n).
+void philox_fill(uint32_t* out, long n, uint32_t k0, uint32_t k1, uint64_t counter);
 void index_select(const float* x, const int32_t* idx, float* out, long outer, long rx, long nIdx, long inner);
 void index_add(const float* src, const int32_t* idx, float* out, long outer, long rOut, long nIdx, long inner);
 

@@ -34,11 +34,33 @@ export function philoxBlock(k0: number, k1: number, c0: number, c1: number, c2: 
   out[3] = c3;
 }
 
+/** Fills out with the Philox words for (k0, k1) from counter `counter` on (4 per counter). */
+export type PhiloxKernel = (out: Uint32Array, k0: number, k1: number, counter: number) => void;
+
+/** The JS reference: what every kernel must equal word for word. */
+export const philoxFillJs: PhiloxKernel = (out, k0, k1, counter) => {
+  const b = new Uint32Array(4);
+  for (let i = 0, c = counter; i < out.length; i += 4, c++) {
+    philoxBlock(k0, k1, c >>> 0, Math.floor(c / 0x100000000) >>> 0, 0, 0, b);
+    for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = b[j];
+  }
+};
+
+// The native cpu backend installs its kernel when it loads (about 50× the JS speed); until then, and
+// without it, the JS reference runs. Both give the same words, so results never depend on which ran.
+let philoxKernel: PhiloxKernel = philoxFillJs;
+
+/** Installs a faster Philox kernel (the native cpu backend does); null restores the JS reference. Returns the previous one. */
+export function setPhiloxKernel(kernel: PhiloxKernel | null): PhiloxKernel {
+  const previous = philoxKernel;
+  philoxKernel = kernel ?? philoxFillJs;
+  return previous;
+}
+
 export class Generator {
   private k0 = 0;
   private k1 = 0;
   private counter = 0;
-  private readonly block = new Uint32Array(4);
 
   constructor(seed = 0) {
     this.manualSeed(seed);
@@ -71,12 +93,9 @@ export class Generator {
   /** n raw 32-bit words; consumes ceil(n/4) counters. */
   uint32(n: number): Uint32Array {
     const out = new Uint32Array(n);
-    const b = this.block;
-    for (let i = 0; i < n; i += 4) {
-      const c = this.counter++;
-      philoxBlock(this.k0, this.k1, c >>> 0, Math.floor(c / 0x100000000) >>> 0, 0, 0, b);
-      for (let j = 0; j < 4 && i + j < n; j++) out[i + j] = b[j];
-    }
+    // a native call costs more than a few JS blocks: small draws (sampling loops) stay in JS
+    (n >= 256 ? philoxKernel : philoxFillJs)(out, this.k0, this.k1, this.counter);
+    this.counter += Math.ceil(n / 4);
     return out;
   }
 

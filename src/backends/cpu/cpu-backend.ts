@@ -4,6 +4,7 @@ import {
 } from "../backend.js";
 import { JsBackend } from "../js/index.js";
 import { HostStorage, type Storage } from "../storage.js";
+import { setPhiloxKernel } from "../../tensor/random.js";
 import { MAX_RANK, type NativeCpu } from "./native.js";
 
 
@@ -31,6 +32,12 @@ export class CpuBackend extends JsBackend {
   constructor(private readonly native: NativeCpu, private readonly js: JsBackend) {
     super();
     this.threads = native.init(this.meta);
+    setPhiloxKernel((out, k0, k1, counter) => {
+      this.meta[0] = k0;
+      this.meta[1] = k1;
+      this.meta[2] = counter;
+      native.philoxFill(out);
+    });
   }
 
   /** Writes rank, shape and the stride vectors at meta[at..]; false when the rank is too large. */

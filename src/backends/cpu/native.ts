@@ -13,6 +13,7 @@ export interface NativeCpu {
   where(cond: Uint8Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
   copyStrided(src: Float32Array | Int32Array | Uint8Array, dst: Float32Array | Int32Array | Uint8Array): void;
   fill(out: Float32Array): void;
+  philoxFill(out: Uint32Array): void;
   reduce(op: number, x: Float32Array, out: Float32Array): void;
   argReduce(isMax: boolean, x: Float32Array, out: Int32Array): void;
   softmax(x: Float32Array, out: Float32Array): void;

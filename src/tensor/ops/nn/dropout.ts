@@ -10,10 +10,14 @@ import { checkFloat } from "./util.js";
 /** A keep mask scaled by 1/(1−p): entries are 0 with probability p, else 1/(1−p). No autograd. */
 export function dropoutMask(shape: readonly number[], p: number, device: Tensor["device"], generator: Generator = defaultGenerator): Tensor {
   const n = shape.reduce((a, d) => a * d, 1);
-  const u = generator.uniform(n);
+  // generator.uniform(n) < p, without the float array: uniform's value is k / 2^24 for the word's top
+  // 24 bits k, and k / 2^24 < p exactly when k < p · 2^24 (both sides exact in doubles)
+  const words = generator.uint32(n);
+  const mask = new Float32Array(n);
   const scale = 1 / (1 - p);
-  for (let i = 0; i < n; i++) u[i] = u[i] < p ? 0 : scale;
-  return new Tensor(backendFor(device).upload(u, "float32"), shape, "float32");
+  const cut = p * 16777216;
+  for (let i = 0; i < n; i++) mask[i] = words[i] >>> 8 < cut ? 0 : scale;
+  return new Tensor(backendFor(device).upload(mask, "float32"), shape, "float32");
 }
 
 /**
