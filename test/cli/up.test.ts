@@ -70,7 +70,8 @@ test("ingot up trains, registers and serves the spam model, then reuses it on th
     const models = (await (await fetch(`${first.url}/v1/models`, { headers })).json()) as { models: { name: string; aliases: Record<string, number> }[] };
     assert.deepEqual(models.models.find((m) => m.name === "spam")?.aliases, { production: 1 });
 
-    const runs = (await (await fetch(`${first.url}/api/runs`)).json()) as { runs: { experiment: string; status: string }[] };
+    assert.equal((await fetch(`${first.url}/api/runs`)).status, 401); // the dashboard's data needs a key too
+    const runs = (await (await fetch(`${first.url}/api/runs`, { headers })).json()) as { runs: { experiment: string; status: string }[] };
     assert.ok(runs.runs.some((r) => r.experiment === "spam" && r.status === "finished"));
     const report = (await (await fetch(`${first.url}/v1/monitor/spam`, { headers })).json()) as { requests: number; errors: number };
     assert.ok(report.requests >= 1, JSON.stringify(report));
