@@ -2,7 +2,8 @@
  * Cart-pole (Gymnasium CartPole-v1 physics: +1 per step, 500-step limit) solved by PPO or DQN. Solved
  * means a mean return ≥ 475 over 100 evaluation episodes acting greedily. PPO uses the RL Zoo's
  * CartPole-v1 settings (8 envs × 32 steps, 20 epochs, λ = 0.8, γ = 0.98, linear decay of lr and clip);
- * DQN uses the Zoo's DQN settings with a 128×128 net.
+ * DQN uses the Zoo's DQN settings with a 128×128 net, and keeps the network of its best 10-episode
+ * greedy check during training (SB3's EvalCallback), since DQN's policy can degrade late in training.
  *
  * Writes out/examples/rl-cartpole/<agent>/ (the policy (PPO) or Q-network (DQN) as a Sequential model
  * directory: getConfig() architecture, so moduleFromConfig + loadStateDict rebuild it) and
@@ -32,6 +33,8 @@ export interface CartpoleMetrics {
   evalMinReturn: number;
   randomMeanReturn: number;
   solved: boolean;
+  /** DQN: the training-time check (10 greedy episodes) whose network was kept; null for PPO. */
+  bestCheck: { step: number; meanReturn: number } | null;
   backend: string;
 }
 
@@ -52,17 +55,18 @@ function randomPolicyReturn(episodes: number, seed: number): number {
   return total / episodes;
 }
 
-/** Trains and evaluates one agent. `quick` trains 20k (PPO) / 15k (DQN) steps instead of 100k / 60k. */
+/** Trains and evaluates one agent. `quick` trains 20k (PPO) / 15k (DQN) steps instead of 100k / 150k. */
 export async function runCartpole(opts: { agent?: CartpoleAgent; quick?: boolean; steps?: number; seed?: number; outDir?: string; evalEpisodes?: number } = {}): Promise<CartpoleMetrics> {
   const agent = opts.agent ?? "ppo";
   const seed = opts.seed ?? 0;
   const outDir = opts.outDir ?? join("out", "examples", "rl-cartpole");
-  const totalSteps = opts.steps ?? (agent === "ppo" ? (opts.quick ? 20_000 : 100_000) : opts.quick ? 15_000 : 60_000);
+  const totalSteps = opts.steps ?? (agent === "ppo" ? (opts.quick ? 20_000 : 100_000) : opts.quick ? 15_000 : 150_000);
   const evalEpisodes = opts.evalEpisodes ?? 100;
   const bar = new ProgressBar({ total: totalSteps, label: agent.toUpperCase(), unit: "step" });
   let net;
   let episodes: [number, number][];
   let trainSeconds: number;
+  let bestCheck: CartpoleMetrics["bestCheck"] = null;
   if (agent === "ppo") {
     const r = trainPpo(() => new CartPole(), {
       totalSteps, seed,
@@ -71,11 +75,13 @@ export async function runCartpole(opts: { agent?: CartpoleAgent; quick?: boolean
     r.value.dispose();
     [net, episodes, trainSeconds] = [r.policy, r.episodes, r.seconds];
   } else {
+    // the kept network is the best of the 10-episode checks during training (seeds apart from the final 100)
     const r = trainDqn(new CartPole(), {
-      totalSteps, seed,
+      totalSteps, seed, evalEvery: 2500, makeEvalEnv: () => new CartPole(),
       onEpisode: (i) => bar.update(i.step, { return: i.return, epsilon: i.epsilon }),
     });
     [net, episodes, trainSeconds] = [r.qNet, r.episodes, r.seconds];
+    bestCheck = r.best;
   }
   bar.update(totalSteps);
   const returns = evaluateGreedy(() => new CartPole(), net, evalEpisodes, 1_000_000 + seed);
@@ -86,6 +92,7 @@ export async function runCartpole(opts: { agent?: CartpoleAgent; quick?: boolean
     evalEpisodes, evalMeanReturn: meanOf(returns), evalMinReturn: Math.min(...returns),
     randomMeanReturn: randomPolicyReturn(100, seed),
     solved: meanOf(returns) >= 475,
+    bestCheck,
     backend: getBackend().name,
   };
   await saveModelDir(join(outDir, agent), {

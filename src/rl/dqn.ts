@@ -7,7 +7,7 @@ import { Adam, clipGradNorm_ } from "../optim/index.js";
 import { gather, max, mul, add, scope, tensor, sub, manualSeed, squeeze } from "../tensor/index.js";
 import type { Env } from "./env.js";
 import { mlp } from "./mlp.js";
-import { argmaxOf, forwardObservations } from "./policy.js";
+import { argmaxOf, evaluateGreedy, forwardObservations } from "./policy.js";
 import { ReplayBuffer } from "./replay.js";
 import { Rng } from "./rng.js";
 import { linearSchedule } from "./schedule.js";
@@ -32,6 +32,15 @@ export interface DqnOptions {
   explorationFraction?: number;
   finalEpsilon?: number;
   seed?: number;
+  /**
+   * Every this many steps after learningStarts, play `evalEpisodes` greedy episodes on fresh
+   * environments from `makeEvalEnv` and keep the best network so far; training returns that one (SB3's
+   * EvalCallback with save_best_model). DQN's greedy policy can get worse late in training, so the last
+   * weights are not always the best. Off unless both evalEvery and makeEvalEnv are given.
+   */
+  evalEvery?: number;
+  evalEpisodes?: number;
+  makeEvalEnv?: () => Env<number[], number>;
   /** Called after each finished training episode. */
   onEpisode?: (info: { step: number; episode: number; return: number; epsilon: number; loss: number }) => void;
 }
@@ -44,13 +53,17 @@ export interface DqnResult {
   losses: number[];
   steps: number;
   seconds: number;
+  /** [step, mean greedy return] of every evaluation (empty when evaluation is off). */
+  evaluations: [number, number][];
+  /** The evaluation whose network qNet holds, or null when evaluation is off. */
+  best: { step: number; meanReturn: number } | null;
 }
 
 /** Trains a DQN agent on a discrete-action, vector-observation environment. */
 export function trainDqn(env: Env<number[], number>, opts: DqnOptions): DqnResult {
   const o = {
     hidden: [128, 128], lr: 2.3e-3, gamma: 0.99, batchSize: 64, bufferSize: 100_000, learningStarts: 1000, trainFreq: 256,
-    gradientSteps: 128, targetUpdateInterval: 10, explorationFraction: 0.16, finalEpsilon: 0.04, seed: 0, ...opts,
+    gradientSteps: 128, targetUpdateInterval: 10, explorationFraction: 0.16, finalEpsilon: 0.04, seed: 0, evalEpisodes: 10, ...opts,
   };
   if (env.observationSpace.kind !== "box" || env.actionSpace.kind !== "discrete") throw new Error("trainDqn: needs a box observation space and a discrete action space");
   const obsDim = env.observationSpace.shape[0];
@@ -68,6 +81,19 @@ export function trainDqn(env: Env<number[], number>, opts: DqnOptions): DqnResul
   const losses: number[] = [];
   let obs = env.reset(o.seed);
   let episodeReturn = 0;
+  const evaluations: [number, number][] = [];
+  const bestNet = o.evalEvery && o.makeEvalEnv ? mlp(obsDim, o.hidden, nActions) : null;
+  let best: DqnResult["best"] = null;
+  const evaluate = (step: number): void => {
+    if (!bestNet || !o.makeEvalEnv) return;
+    const returns = evaluateGreedy(o.makeEvalEnv, qNet, o.evalEpisodes, 10_000 + evaluations.length * o.evalEpisodes);
+    const meanReturn = returns.reduce((a, b) => a + b, 0) / returns.length;
+    evaluations.push([step, meanReturn]);
+    if (!best || meanReturn > best.meanReturn) {
+      best = { step, meanReturn };
+      bestNet.loadStateDict(qNet.stateDict());
+    }
+  };
 
   const update = (): number => {
     const b = buffer.sample(o.batchSize, rng);
@@ -103,7 +129,12 @@ export function trainDqn(env: Env<number[], number>, opts: DqnOptions): DqnResul
     if (step > o.learningStarts && step % o.trainFreq === 0) {
       for (let g = 0; g < o.gradientSteps; g++) losses.push(update());
     }
+    if (o.evalEvery && step > o.learningStarts && (step % o.evalEvery === 0 || step === o.totalSteps)) evaluate(step);
   }
   target.dispose();
-  return { qNet, episodes, losses, steps: o.totalSteps, seconds: (performance.now() - started) / 1000 };
+  if (bestNet) {
+    qNet.loadStateDict(bestNet.stateDict());
+    bestNet.dispose();
+  }
+  return { qNet, episodes, losses, steps: o.totalSteps, seconds: (performance.now() - started) / 1000, evaluations, best };
 }

@@ -33,3 +33,18 @@ test("DQN learns cart-pole beyond a random policy in a short run", () => {
   assert.ok(r.losses.every(Number.isFinite));
   r.qNet.dispose();
 });
+
+test("DQN with evalEvery returns the network of its best greedy check, which replays to the same score", () => {
+  const r = trainDqn(new CartPole(), {
+    totalSteps: 6000, hidden: [32, 32], trainFreq: 64, gradientSteps: 16, explorationFraction: 0.5, seed: 1,
+    evalEvery: 1000, evalEpisodes: 5, makeEvalEnv: () => new CartPole(),
+  });
+  // checks at 2k, 3k, 4k, 5k, 6k (after learningStarts = 1k)
+  assert.deepEqual(r.evaluations.map(([s]) => s), [2000, 3000, 4000, 5000, 6000]);
+  const scores = r.evaluations.map(([, m]) => m);
+  const at = scores.indexOf(Math.max(...scores));
+  assert.deepEqual(r.best, { step: r.evaluations[at][0], meanReturn: scores[at] });
+  // the same 5 episodes (seeds 10000 + 5·index) played by the returned network give the same mean
+  assert.equal(meanOf(evaluateGreedy(() => new CartPole(), r.qNet, 5, 10_000 + 5 * at)), scores[at]);
+  r.qNet.dispose();
+});
