@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { chunkLines, documentLines, ingestDocuments } from "../../src/llm/rag/index.js";
+import { makePdf } from "./pdf-fixture.js";
+import { pdfPages } from "../../src/llm/rag/pdf.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ingot-rag-chunk-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +74,7 @@ test("Markdown and HTML lose their markup but keep one entry per file line", () 
   assert.equal(hLines[hLines.length - 1], "split tag");
 });
 
-test("ingestDocuments walks a folder, reads each format, cites real lines and skips PDFs and other files", async () => {
+test("ingestDocuments walks a folder, reads each format, cites real lines and skips damaged PDFs and other files", async () => {
   const docs = join(dir, "docs");
   mkdirSync(join(docs, "sub"), { recursive: true });
   mkdirSync(join(docs, ".git"));
@@ -82,12 +84,20 @@ test("ingestDocuments walks a folder, reads each format, cites real lines and sk
   writeFileSync(join(docs, "d.pdf"), "%PDF-1.4 not really");
   writeFileSync(join(docs, "e.csv"), "a,b\n1,2\n");
   writeFileSync(join(docs, ".git", "HEAD"), "ref: main\n");
+  writeFileSync(join(docs, "f.pdf"), makePdf([["Refunds are paid within 14 days."], ["Shipping takes (about) 3 days.", "Express is 1 day."]]));
+  writeFileSync(join(docs, "g.pdf"), makePdf([[]])); // a page without text, as a scan has
 
   const r = await ingestDocuments(docs, { chunkSize: 60, overlap: 0 });
-  assert.deepEqual(r.files, [join(docs, "a.txt"), join(docs, "c.html"), join(docs, "sub", "b.md")]);
-  assert.deepEqual(r.skipped.map((s) => s.path), [join(docs, "d.pdf"), join(docs, "e.csv")]);
-  assert.match(r.skipped[0].reason, /PDF is not supported/);
-  for (const c of r.chunks) {
+  assert.deepEqual(r.files, [join(docs, "a.txt"), join(docs, "c.html"), join(docs, "f.pdf"), join(docs, "sub", "b.md")]);
+  assert.deepEqual(r.skipped.map((s) => s.path), [join(docs, "d.pdf"), join(docs, "e.csv"), join(docs, "g.pdf")]);
+  assert.match(r.skipped[0].reason, /^not a readable PDF \(/);
+  assert.match(r.skipped[2].reason, /no text layer/);
+  // a PDF's pages are sources of their own, with lines counted within the page
+  const express = r.chunks.find((c) => c.text.includes("Express is 1 day."))!;
+  assert.deepEqual([express.source, express.startLine, express.endLine], [`${join(docs, "f.pdf")}#page=2`, 1, 2]);
+  assert.match(express.text, /Shipping takes \(about\) 3 days\./);
+  assert.ok(r.chunks.some((c) => c.source === `${join(docs, "f.pdf")}#page=1` && c.text === "Refunds are paid within 14 days."));
+  for (const c of r.chunks.filter((x) => !x.source.includes(".pdf#"))) {
     // every chunk's words appear on the lines it cites
     const cited = fileLines(c.source).slice(c.startLine - 1, c.endLine).join(" ").replace(/[*#`]/g, "");
     for (const w of c.text.split(/\s+/)) assert.ok(cited.includes(w), `${w} on ${c.source}:${c.startLine}-${c.endLine}`);
@@ -101,8 +111,35 @@ test("ingestDocuments walks a folder, reads each format, cites real lines and sk
   const emperor = r.chunks.find((c) => c.text.includes("Emperor"))!;
   assert.equal(emperor.startLine, 3);
 
-  await assert.rejects(ingestDocuments(join(docs, "d.pdf")), /d\.pdf: PDF is not supported/);
+  await assert.rejects(ingestDocuments(join(docs, "d.pdf")), /d\.pdf: not a readable PDF/);
+  await assert.rejects(ingestDocuments(join(docs, "g.pdf")), /g\.pdf: the PDF has no text layer/);
   await assert.rejects(ingestDocuments(join(docs, "missing")), /missing: no such file or folder/);
   writeFileSync(join(dir, "bad.txt"), Buffer.from([0x61, 0xff, 0xfe, 0x62]));
   await assert.rejects(ingestDocuments(join(dir, "bad.txt")), /bad\.txt: not valid UTF-8 text/);
+});
+
+test("pdfPages on truncated and bit-flipped PDFs: text or a one-line error naming the file, nothing else", async () => {
+  const good = makePdf([["Refunds are paid within 14 days."], ["Shipping takes 3 days."]]);
+  const variants: Uint8Array[] = [];
+  for (let k = 1; k <= 30; k++) variants.push(good.slice(0, Math.floor((good.length * k) / 31)));
+  let seed = 7;
+  for (let k = 0; k < 30; k++) {
+    const v = good.slice();
+    for (let f = 0; f < 3; f++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      v[seed % v.length] ^= 1 << (seed >>> 29);
+    }
+    variants.push(v);
+  }
+  let failed = 0;
+  for (const v of variants) {
+    try {
+      const pages = await pdfPages("x.pdf", v);
+      assert.ok(Array.isArray(pages) && pages.every((p) => p.every((l) => typeof l === "string")));
+    } catch (e) {
+      failed++;
+      assert.match((e as Error).message, /^x\.pdf: not a readable PDF \(.*\)$/);
+    }
+  }
+  assert.ok(failed > 0, "some damage must be reported");
 });

@@ -70,7 +70,7 @@ after(async () => {
 
 /** Whether a citation's lines of its file, cleaned the way ingestion cleans them, contain `text`. */
 async function citedLinesContain(c: { source: string; startLine: number; endLine: number }, text: string): Promise<boolean> {
-  const lines = documentLines(await readFile(c.source, "utf8"), documentFormat(c.source)!);
+  const lines = documentLines(await readFile(c.source, "utf8"), documentFormat(c.source) as "text" | "markdown" | "html");
   assert.ok(c.startLine >= 1 && c.endLine <= lines.length && c.startLine <= c.endLine, `${c.source}:${c.startLine}-${c.endLine} exists`);
   return lines.slice(c.startLine - 1, c.endLine).join("\n").includes(text);
 }

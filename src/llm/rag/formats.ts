@@ -3,14 +3,14 @@
 import { extname } from "node:path";
 import { stripHtml } from "../../data/text/clean.js";
 
-/** The file types ingestDocuments reads. */
-export type DocumentFormat = "text" | "markdown" | "html";
+/** The file types ingestDocuments reads (PDF through its text layer, see pdf.ts). */
+export type DocumentFormat = "text" | "markdown" | "html" | "pdf";
 
 const EXTENSIONS: Record<string, DocumentFormat> = {
-  ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+  ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".pdf": "pdf",
 };
 
-/** The format of `path` by its extension, or null when ingestDocuments does not read it (PDF included). */
+/** The format of `path` by its extension, or null when ingestDocuments does not read it. */
 export function documentFormat(path: string): DocumentFormat | null {
   return EXTENSIONS[extname(path).toLowerCase()] ?? null;
 }
@@ -43,8 +43,8 @@ function markdownLines(text: string): string[] {
   });
 }
 
-/** The text lines of a document's content in `format`. */
-export function documentLines(text: string, format: DocumentFormat): string[] {
+/** The text lines of a text document's content in `format` (PDFs are bytes: see pdfPages). */
+export function documentLines(text: string, format: Exclude<DocumentFormat, "pdf">): string[] {
   const normalized = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   if (format === "html") return htmlLines(normalized);
   if (format === "markdown") return markdownLines(normalized);
