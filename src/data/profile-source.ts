@@ -11,7 +11,7 @@ import {
 } from "./profile.js";
 import type { ColumnType } from "./table.js";
 
-/** Value counts fetched per column when the k-th count is tied; ties beyond it are broken by DuckDB's order. */
+/** Most frequent values fetched per column before the exact label sort (see topValues). */
 const TIE_CAP = 1000;
 
 interface Col {
@@ -129,10 +129,15 @@ async function valueCounts(q: Query, c: Col, sql: string): Promise<{ value: stri
   return sortCounts((await q(sql)).map(([v, n]) => ({ value: label(c, v), count: num(n) })));
 }
 
-/** The topK most frequent values, with every value tied with the k-th fetched (up to TIE_CAP) so ties sort by label. */
+/**
+ * The topK most frequent values, ties broken by label as profileTable does. SQL orders ties by the
+ * closest it has to the label (dates by time, which ISO strings follow; numbers by their text form);
+ * the first TIE_CAP rows are then sorted by the exact label, so the order is deterministic either way.
+ */
 async function topValues(q: Query, c: Col, topK: number): Promise<{ value: string; count: number }[]> {
-  const sql = `WITH g AS (SELECT ${c.id} AS v, count(*) AS n FROM src WHERE ${c.id} IS NOT NULL GROUP BY ${c.id})
-    SELECT v, n FROM g WHERE n >= (SELECT coalesce(min(n), 0) FROM (SELECT n FROM g ORDER BY n DESC LIMIT ${topK})) ORDER BY n DESC LIMIT ${Math.max(topK, TIE_CAP)}`;
+  const byLabel = c.type === "number" ? `CAST(v AS VARCHAR)` : "v";
+  const sql = `SELECT v, n FROM (SELECT ${c.id} AS v, count(*) AS n FROM src WHERE ${c.id} IS NOT NULL GROUP BY ${c.id})
+    ORDER BY n DESC, ${byLabel} LIMIT ${Math.max(topK, TIE_CAP)}`;
   return (await valueCounts(q, c, sql)).slice(0, topK);
 }
 
