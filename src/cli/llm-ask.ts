@@ -37,7 +37,7 @@ export function registerLlmAsk(llm: Command): void {
   common(
     llm
       .command("index <model> <paths...>")
-      .description("chunk .txt/.md/.html documents (files or folders), embed them with a GGUF model and store them in a vector index")
+      .description("chunk .txt/.md/.html/.pdf documents (files or folders), embed them with a GGUF model and store them in a vector index")
       .requiredOption("--out <dir>", "the index folder (gets index.duckdb)")
       .option("--chunk-size <chars>", "most characters per chunk", "800")
       .option("--overlap <chars>", "characters of lines repeated between chunks", "100"),

@@ -3,21 +3,16 @@
 // `npx tsx examples/<name>.ts`. Examples are TypeScript that ships with a source checkout, run through tsx.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "../package-root.js";
 
 /** The scenario's main-module guard: a file that has one is a runnable example, not a helper module. */
 const MAIN_GUARD = "import.meta.url === `file://${process.argv[1]}`";
 
-/** The examples folder of this ingot checkout: the nearest ancestor with package.json and examples/. */
+/** The examples folder of this ingot checkout, or null (an installed package ships none). */
 export function examplesDir(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "examples"))) return join(dir, "examples");
-    const up = dirname(dir);
-    if (up === dir) return null;
-    dir = up;
-  }
+  const root = packageRoot();
+  return root && existsSync(join(root, "examples")) ? join(root, "examples") : null;
 }
 
 /** The runnable example names in `dir`, sorted. */

@@ -3,6 +3,7 @@
 // the result is the TableProfile that profileTable gives for the same rows (numbers to rounding).
 import { connect, sqlIdent, tableTypeOf } from "./ingest/duckdb.js";
 import { readTable } from "./ingest/index.js";
+import { keyLabel } from "./profile-stats.js";
 import { formatOf, readerExpression, wrap, type ReadOptions } from "./ingest/read.js";
 import type { StreamSource } from "./ingest/stream.js";
 import {
@@ -118,15 +119,9 @@ async function basicStats(q: Query, cols: Col[]): Promise<{ numRows: number; col
   return { numRows, columns };
 }
 
-/** profileTable's label of a value (dates as ISO strings). */
-function label(c: Col, v: unknown): string {
-  if (c.type === "date") return new Date(num(v)).toISOString();
-  return String(v);
-}
-
 /** A GROUP BY's (v, n) rows as profile entries, in profileTable's order. */
 async function valueCounts(q: Query, c: Col, sql: string): Promise<{ value: string; count: number }[]> {
-  return sortCounts((await q(sql)).map(([v, n]) => ({ value: label(c, v), count: num(n) })));
+  return sortCounts((await q(sql)).map(([v, n]) => ({ value: keyLabel(c, v as string | number | boolean), count: num(n) })));
 }
 
 /**

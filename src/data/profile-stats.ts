@@ -46,8 +46,8 @@ export function cellKey(c: Column, i: number): string | number | boolean | null 
   return c.values[i] as string | number | boolean;
 }
 
-/** A printable form of a cell key (dates as ISO strings). */
-export function keyLabel(c: Column, key: string | number | boolean | null): string {
+/** A printable form of a cell key of a column of type `c.type` (dates as ISO strings). */
+export function keyLabel(c: Pick<Column, "type">, key: string | number | boolean | null): string {
   if (key === null) return "null";
   if (c.type === "date") return new Date(key as number).toISOString();
   return String(key);

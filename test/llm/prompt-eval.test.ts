@@ -6,7 +6,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Command } from "commander";
 import { registerLlmPrompt } from "../../src/cli/llm-prompt.js";
 import type { LlmEngine } from "../../src/llm/engine.js";
 import { writeTinyLlama } from "../../src/llm/gguf/index.js";
@@ -16,6 +15,7 @@ import {
 import { registerLlm } from "../../src/llm/registry-source.js";
 import { loadLlm } from "../../src/llm/runtime.js";
 import { openRegistry, type Registry } from "../../src/registry/index.js";
+import { runLlmCli } from "./capture-cli.js";
 
 let root: string;
 let gguf: string;
@@ -109,19 +109,7 @@ test("prompts are versioned in the registry: aliases pick the version", async ()
   assert.deepEqual((await loadRegisteredPrompt(registry, "labeler@1")).template, template);
 });
 
-async function cli(args: string[]): Promise<string> {
-  const program = new Command("ingot").exitOverride();
-  registerLlmPrompt(program.command("llm"));
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-  try {
-    await program.parseAsync(args, { from: "user" });
-  } finally {
-    console.log = log;
-  }
-  return lines.join("\n");
-}
+const cli = (args: string[]): Promise<string> => runLlmCli(registerLlmPrompt, args);
 
 test("ingot llm eval scores a template file or a registered prompt on a JSONL set with a registered model", async () => {
   await registerLlm(registry, "tiny", gguf, { alias: "production" });

@@ -6,7 +6,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { Command } from "commander";
 import type { FastifyInstance } from "fastify";
 import { registerLlmAsk } from "../../src/cli/llm-ask.js";
 import type { LlmEngine } from "../../src/llm/engine.js";
@@ -18,6 +17,7 @@ import { loadLlm } from "../../src/llm/runtime.js";
 import { openRegistry, type Registry } from "../../src/registry/index.js";
 import { openApiKeys } from "../../src/serve/auth/index.js";
 import { createServer, registryModelSource } from "../../src/serve/index.js";
+import { runLlmCli } from "./capture-cli.js";
 
 const CHUNK = { chunkSize: 160, overlap: 40 };
 let root: string;
@@ -152,19 +152,7 @@ test("POST /v1/assistant/ask answers like ask(), needs a predict key and validat
 });
 
 test("ingot llm index and ingot llm ask build an index and answer with sources", async () => {
-  const cli = async (args: string[]): Promise<string> => {
-    const program = new Command("ingot").exitOverride();
-    registerLlmAsk(program.command("llm"));
-    const lines: string[] = [];
-    const log = console.log;
-    console.log = (...a: unknown[]) => void lines.push(a.join(" "));
-    try {
-      await program.parseAsync(args, { from: "user" });
-    } finally {
-      console.log = log;
-    }
-    return lines.join("\n");
-  };
+  const cli = (args: string[]): Promise<string> => runLlmCli(registerLlmAsk, args);
   const out = join(root, "cli-index");
   const flags = ["--ctx", "1024", "--threads", "1", "--cpu"];
   const built = JSON.parse(await cli(["llm", "index", model, docs, "--out", out, "--chunk-size", "160", "--overlap", "40", "--json", ...flags])) as { chunks: number; files: string[] };
