@@ -72,4 +72,7 @@ test("ingot train --example names the known examples when given an unknown one",
   assert.doesNotMatch(r.stderr, /\n\s+at /);
   const both = ingot("train", "examples/specs/penguins.yaml", "--example", "gan");
   assert.match(both.stderr, /either a spec file or --example/);
+  const seed = ingot("train", "--example", "rl-bandit", "--seed", "abc");
+  assert.equal(seed.status, 1);
+  assert.match(seed.stderr, /^ingot: --seed must be an integer, got "abc"$/m);
 });
