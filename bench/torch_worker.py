@@ -36,6 +36,7 @@ DEFAULT_CONFIGS = {
     "mlp_step": {"batch": 32, "in": 1000, "hidden": 64},
     "cnn_step": {"batch": 64, "size": 28, "c1": 8, "c2": 16, "classes": 10},
     "lstm_step": {"batch": 32, "seq": 50, "vocab": 1000, "embed": 64, "hidden": 128, "classes": 2},
+    "attention_step": {"batch": 32, "heads": 4, "seq": 128, "hd": 32},
     "gpt_step": {"layers": 2, "d": 128, "heads": 4, "seq": 64, "batch": 16, "vocab": 256},
     "fit_epoch": {"rows": 267, "features": 7, "hidden": 64, "batch": 32},
     "csv_to_tensors": {"rows": 1000000, "cols": 8, "batch": 1024},
@@ -207,6 +208,29 @@ class CsvToTensors:
         return 0.0
 
 
+def causal_attention(q, k, v):
+    if hasattr(F, "scaled_dot_product_attention"):  # torch >= 2.0: its fused kernels
+        return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    T = q.shape[-2]
+    mask = torch.full((T, T), float("-inf")).triu(1)
+    return F.softmax(q @ k.transpose(-2, -1) * (1.0 / math.sqrt(q.shape[-1])) + mask, dim=-1) @ v
+
+
+def attention_step(inputs):
+    """Forward and backward of causal attention with the output weighted by sin(i), as Ingot's side."""
+    q, k, v = (inputs[n].clone().requires_grad_(True) for n in ("q", "k", "v"))
+    w = torch.sin(torch.arange(q.numel(), dtype=torch.float64)).float().reshape(q.shape)
+
+    def step():
+        if not torch.is_grad_enabled():  # --check compares the forward output
+            return causal_attention(q, k, v)
+        for x in (q, k, v):
+            x.grad = None
+        (causal_attention(q, k, v) * w).sum().backward()
+        return q.grad
+    return step
+
+
 def random_inputs(name, c):
     """Random inputs with a fixed seed for timing (the Ingot side uses its own generator: same shapes and maths)."""
     g = torch.Generator().manual_seed(SEED)
@@ -226,6 +250,9 @@ def random_inputs(name, c):
         return {"x": x, "y": (x[:, 0] + x[:, 1] > 0).float().unsqueeze(1)}
     if name == "csv_to_tensors":
         return {}
+    if name == "attention_step":
+        shape = (c["batch"], c["heads"], c["seq"], c["hd"])
+        return {k: torch.randn(*shape, generator=g) for k in ("q", "k", "v")}
     if name == "gpt_step":
         s = torch.randint(0, c["vocab"], (c["batch"], c["seq"] + 1), generator=g)
         return {"idx": s[:, :-1].contiguous(), "targets": s[:, 1:].reshape(-1).contiguous()}
@@ -256,6 +283,8 @@ def build(name, c, inputs):
         return FitEpoch(c, inputs)
     if name == "csv_to_tensors":
         return CsvToTensors(c)
+    if name == "attention_step":
+        return Workload(None, inputs, attention_step(inputs), None)
     if name == "gpt_step":
         m = GPT(c)
         idx, t = inputs["idx"], inputs["targets"]

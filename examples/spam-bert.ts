@@ -25,7 +25,7 @@ import {
 } from "../src/nn/index.js";
 import { AdamW, clipGradNorm_ } from "../src/optim/index.js";
 import { linePlot, saveCharts } from "../src/plot/index.js";
-import { cast, div, eq, indexSelect, manualSeed, mul, ne, reshape, scope, sum, tensor, unsqueeze, type Tensor } from "../src/tensor/index.js";
+import { cast, div, eq, indexSelect, manualSeed, mul, mulberry32, ne, reshape, scope, sum, tensor, unsqueeze, type Tensor } from "../src/tensor/index.js";
 import { ProgressBar } from "../src/train/index.js";
 import { evaluateLogits, spamSequenceEncoder } from "./spam-lstm.js";
 import { loadSpamSplits, writeJson, writeSpamPlots, type SpamSplits } from "./spam-mlp.js";
@@ -128,18 +128,6 @@ export const FULL_SIZES: SpamBertSizes = {
 export const QUICK_SIZES: SpamBertSizes = {
   maxLength: 48, maxVocabulary: 3000, dModel: 32, nhead: 4, numLayers: 2, dimFeedforward: 64, batchSize: 32, pretrainSteps: 80, finetuneSteps: 80, lr: 2e-3,
 };
-
-/** A small seeded generator (mulberry32) for masking and batch order, independent of the tensor RNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Endless shuffled batches of row numbers 0..n-1 (a fresh permutation each pass). */
 function batches(n: number, size: number, random: () => number): () => number[] {
@@ -311,7 +299,7 @@ export async function runSpamBert(opts: SpamBertOptions = {}, splits?: SpamSplit
     const pretrainedBody = new SpamTransformerEncoder(config);
     const mlmHead = new Linear(sizes.dModel, vocab.size);
     owned.push(pretrainedBody, mlmHead);
-    const random = rng(seed + 1);
+    const random = mulberry32(seed + 1);
     const nextMlm = batches(train.rows, sizes.batchSize, random);
     const mask = { rate: 0.15, maskId, firstWord, vocabSize: vocab.size, skip: [padId, bosId] };
     const started = performance.now();
@@ -328,7 +316,7 @@ export async function runSpamBert(opts: SpamBertOptions = {}, splits?: SpamSplit
     const labels = Float32Array.from(s.train.labels);
     const classify = async (name: string, model: SpamBertClassifier, steps: number, seconds0: number): Promise<ArmMetrics & { losses: number[] }> => {
       const t0 = performance.now();
-      const next = batches(train.rows, sizes.batchSize, rng(seed + 2));
+      const next = batches(train.rows, sizes.batchSize, mulberry32(seed + 2));
       const losses = trainSteps(name, steps, model.parameters(), sizes.lr, () => {
         const rows = next();
         const logits = model.forward(tensor(batchIds(train, rows), { shape: [rows.length, train.length] }));

@@ -1,3 +1,4 @@
+import { attentionStep } from "./attention_step.js";
 import { cnnStep } from "./cnn_step.js";
 import { csvToTensors } from "./csv_to_tensors.js";
 import { fitEpoch } from "./fit_epoch.js";
@@ -8,7 +9,7 @@ import { sgemm } from "./sgemm.js";
 import type { WorkloadDef } from "./types.js";
 
 /** Every workload, in table order. */
-export const WORKLOADS: readonly WorkloadDef[] = [sgemm(256), sgemm(512), sgemm(1024), sgemm(2048), mlpStep, cnnStep, lstmStep, gptStep, fitEpoch, csvToTensors];
+export const WORKLOADS: readonly WorkloadDef[] = [sgemm(256), sgemm(512), sgemm(1024), sgemm(2048), mlpStep, cnnStep, lstmStep, attentionStep, gptStep, fitEpoch, csvToTensors];
 
 export function workload(name: string): WorkloadDef {
   const w = WORKLOADS.find((x) => x.name === name);

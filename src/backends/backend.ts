@@ -104,6 +104,28 @@ export interface Backend {
   crossEntropy?(x: Storage, target: Storage, loss: Storage, lse: Storage, rows: number, cols: number, ignoreIndex: number): boolean;
   /** Optional: gx[r, c] = w[r]·(exp(x[r, c] − lse[r]) − [c = t[r]]), the scaled gradient of crossEntropy. */
   crossEntropyGrad?(x: Storage, target: Storage, lse: Storage, w: Storage, gx: Storage, rows: number, cols: number): boolean;
+  /**
+   * Optional fused attention (FlashAttention): per batch b and head h, out = softmax(scale·q·kᵀ)·v with
+   * query i keeping keys j ≤ i when `causal` (top-left aligned, PyTorch's is_causal), and lse[(b·heads +
+   * h)·lq + i] = the log-sum-exp of row i's kept, scaled scores. The lq×lk scores are never stored.
+   * Operands are read and written through their AttentionLayout, so q, k and v may share one packed
+   * buffer. Returns false, doing nothing, for shapes it does not take (the caller falls back to GEMMs).
+   */
+  flashAttention?(q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean;
+  /**
+   * Optional: the gradient of flashAttention from its out, lse and gOut (laid out like out). Writes (does
+   * not accumulate) gq, gk, gv, laid out like q, k, v; they may share one buffer. False as above.
+   */
+  flashAttentionGrad?(
+    q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage,
+    gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams,
+  ): boolean;
+  /**
+   * Optional multi-tensor Adam/AdamW: one update of every (param, grad, m, v) group with the same
+   * hyper-parameters, in as few launches as the device allows (PyTorch's foreach/_fused_adamw_).
+   * sizes[i] is the element count of group i. False, doing nothing, when it does not take the groups.
+   */
+  adamStepMulti?(params: readonly Storage[], grads: readonly Storage[], ms: readonly Storage[], vs: readonly Storage[], sizes: readonly number[], p: AdamParams): boolean;
   /** Optional: a matmul with explicit leading dimensions, batch strides and offsets (StridedMatmulParams). */
   matmulStrided?(a: Storage, b: Storage, out: Storage, p: StridedMatmulParams): void;
   /** Optional: how float32 matmuls may round inputs on this device (see setFloat32MatmulPrecision). */
@@ -227,4 +249,31 @@ export interface AdamParams {
   decoupled: boolean;
   /** 1-based step count, for bias correction. */
   step: number;
+}
+
+/**
+ * Where row t of head h in batch b of an attention operand starts: offset + b·batchStride + h·headStride
+ * + t·rowStride (in elements); the headDim elements of a row are contiguous.
+ */
+export interface AttentionLayout {
+  offset: number;
+  batchStride: number;
+  headStride: number;
+  rowStride: number;
+}
+
+export interface FlashAttentionParams {
+  batch: number;
+  heads: number;
+  lq: number;
+  lk: number;
+  /** q, k and v share this head size. */
+  headDim: number;
+  scale: number;
+  causal: boolean;
+  q: AttentionLayout;
+  k: AttentionLayout;
+  v: AttentionLayout;
+  /** Also the layout of gOut in flashAttentionGrad. */
+  out: AttentionLayout;
 }

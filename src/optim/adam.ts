@@ -1,6 +1,7 @@
 // Adam (L2 weight decay folded into the gradient) and AdamW (decoupled weight decay), with amsgrad and
-// maximize. The common case runs the engine's fused adamStep_ kernel; amsgrad runs the composite update.
-import { adamStep_, div, maximum, neg, sqrt, zerosLike, type Tensor } from "../tensor/index.js";
+// maximize. The common case runs the engine's fused kernel over the whole group (adamStepMulti_); amsgrad
+// and maximize run per parameter.
+import { adamStep_, adamStepMulti_, div, maximum, neg, sqrt, zerosLike, type Tensor } from "../tensor/index.js";
 import { checkOption, Optimizer, withDefaults, type GroupOptions, type ParamGroup, type ParamState, type Params } from "./optimizer.js";
 import { addcdiv_, addcmul_, effectiveGrad } from "./update-ops.js";
 
@@ -45,7 +46,28 @@ export abstract class AdamBase extends Optimizer<AdamGroupOptions> {
   }
 
   protected updateGroup(group: ParamGroup<AdamGroupOptions>): void {
-    this.forEachWithGrad(group, (p, grad, state) => this.update(group, p, grad, state));
+    if (!group.fused || group.amsgrad || group.maximize) {
+      this.forEachWithGrad(group, (p, grad, state) => this.update(group, p, grad, state));
+      return;
+    }
+    // the fused case updates the whole group at once (one launch on a GPU), batched by step count
+    // because bias correction depends on it
+    const byStep = new Map<number, { p: Tensor[]; g: Tensor[]; m: Tensor[]; v: Tensor[] }>();
+    this.forEachWithGrad(group, (p, grad, state) => {
+      const m = state.buffers.exp_avg ?? this.setBuffer(state, "exp_avg", zerosLike(p));
+      const v = state.buffers.exp_avg_sq ?? this.setBuffer(state, "exp_avg_sq", zerosLike(p));
+      state.step += 1;
+      const b = byStep.get(state.step) ?? { p: [], g: [], m: [], v: [] };
+      byStep.set(state.step, b);
+      b.p.push(p);
+      b.g.push(grad);
+      b.m.push(m);
+      b.v.push(v);
+    });
+    const [beta1, beta2] = group.betas;
+    for (const [step, b] of byStep) {
+      adamStepMulti_(b.p, b.g, b.m, b.v, { lr: group.lr, beta1, beta2, eps: group.eps, weightDecay: group.weightDecay, decoupled: this.decoupled, step });
+    }
   }
 
   private update(group: AdamGroupOptions, p: Tensor, grad: Tensor, state: ParamState): void {

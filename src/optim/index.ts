@@ -16,6 +16,7 @@ export { Adam, AdamW, AdamBase, type AdamGroupOptions, type AdamOptions } from "
 export { RMSprop, type RMSpropGroupOptions, type RMSpropOptions } from "./rmsprop.js";
 export { Adagrad, type AdagradGroupOptions, type AdagradOptions } from "./adagrad.js";
 export { Adadelta, type AdadeltaGroupOptions, type AdadeltaOptions } from "./adadelta.js";
+export { GradScaler, type GradScalerOptions, type GradScalerState } from "./grad-scaler.js";
 export { clipGradNorm_, clipGradValue_, type ClipGradNormOptions } from "./clip.js";
 export { l1Penalty, l2Penalty } from "./penalty.js";
 export { LRScheduler, type SchedulerOptions, type SchedulerStateDict } from "./lr-scheduler.js";

@@ -1,25 +1,23 @@
 // A tiny seeded PRNG for environments and agents: per-step draws of one number, where the engine's
 // batched Philox generator would cost more than the step itself.
+import { mulberry32 } from "../tensor/random.js";
 
 /** mulberry32: a fast 32-bit generator, good enough for exploration noise and environment dynamics. */
 export class Rng {
-  private state: number;
+  private next: () => number;
 
   constructor(seed = 0) {
-    this.state = seed >>> 0;
+    this.next = mulberry32(seed);
   }
 
   /** Restarts the stream from `seed`. */
   seed(seed: number): void {
-    this.state = seed >>> 0;
+    this.next = mulberry32(seed);
   }
 
   /** Uniform in [0, 1). */
   random(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.next();
   }
 
   /** Uniform in [low, high). */

@@ -4,7 +4,7 @@ export type { DType, TypedArray } from "./dtype.js";
 export type { Shape } from "./shape.js";
 export { ShapeError } from "./shape.js";
 export * from "./creation.js";
-export { Generator, manualSeed, defaultGenerator } from "./random.js";
+export { Generator, manualSeed, defaultGenerator, mulberry32 } from "./random.js";
 export { scope, keep, liveTensors } from "./scope.js";
 export { empty } from "./alloc.js";
 export * from "./ops/elementwise.js";

@@ -144,3 +144,18 @@ export const defaultGenerator = new Generator(0);
 export function manualSeed(seed: number): void {
   defaultGenerator.manualSeed(seed);
 }
+
+/**
+ * mulberry32: a tiny seeded scalar generator, uniform in [0, 1). For host-side draws one number at a
+ * time (shuffles, fuzzing, environment dynamics), where a batched Generator call would cost more than
+ * the draw; not for tensors, which come from the Philox Generator above.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,4 +1,5 @@
 // Builds safetensors bytes by hand for tests: any header (object or raw text), any data, any declared length.
+import { mulberry32 } from "../../src/tensor/random.js";
 
 /** Safetensors bytes with `header` (JSON-encoded unless already a string) followed by `data`. */
 export function craft(header: unknown, data: Uint8Array | number[] = [], declaredLength?: bigint): Uint8Array {
@@ -26,13 +27,4 @@ export function headerOf(bytes: Uint8Array): Record<string, unknown> {
 }
 
 /** A seeded PRNG (mulberry32) so fuzz failures reproduce. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;

@@ -7,6 +7,7 @@ import * as norm from "./norm.js";
 import * as conv from "./conv.js";
 import { matmul } from "./matmul.js";
 import { adamStep } from "./optim.js";
+import { flashAttention, flashAttentionGrad } from "./attention.js";
 
 /** Pure TypeScript kernels: always available, and the reference every other backend is tested against. */
 export class JsBackend implements Backend {
@@ -46,4 +47,6 @@ export class JsBackend implements Backend {
   adaptiveAvgPool2d = conv.adaptiveAvgPool2d;
   adaptiveAvgPool2dGrad = conv.adaptiveAvgPool2dGrad;
   adamStep = adamStep;
+  flashAttention = flashAttention;
+  flashAttentionGrad = flashAttentionGrad;
 }

@@ -1,6 +1,7 @@
 // A tiny llama-architecture GGUF with random weights and a byte-level BPE tokenizer, so the runtime,
 // the OpenAI routes and their tests run against a real llama.cpp model with no download.
 import { BpeTokenizer } from "../../data/text/bpe.js";
+import { mulberry32 } from "../../tensor/random.js";
 import { bpeToGgufVocab, ggufTokenizerMetadata } from "./bpe-vocab.js";
 import type { GgufTensorInput } from "./writer.js";
 import { writeGguf } from "./writer.js";
@@ -41,18 +42,6 @@ export interface TinyLlamaOptions {
   name?: string;
 }
 
-/** mulberry32: a small seeded PRNG, so the same seed writes the same model. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Normal(0, std) values from a seeded generator (Box-Muller). */
 export function seededNormal(n: number, std: number, next: () => number): Float32Array {
   const out = new Float32Array(n);
@@ -81,7 +70,7 @@ export async function writeTinyLlama(path: string, opts: TinyLlamaOptions = {}):
   const tok = BpeTokenizer.train(opts.corpus ?? DEFAULT_CORPUS, { vocabSize: opts.vocabSize ?? 320, minFrequency: 1, specialTokens: TINY_SPECIAL_TOKENS });
   const vocab = bpeToGgufVocab(tok);
   const nVocab = vocab.tokens.length;
-  const next = rng(opts.seed ?? 1);
+  const next = mulberry32(opts.seed ?? 1);
   const tensors: GgufTensorInput[] = [];
   const matrix = (name: string, rows: number, cols: number, std = 0.08): void => {
     tensors.push({ name, shape: [rows, cols], type: wtype, data: seededNormal(rows * cols, std, next) });

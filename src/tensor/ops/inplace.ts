@@ -63,10 +63,33 @@ export function mul_(t: Tensor, other: Tensor | number): Tensor {
 
 /** One fused Adam/AdamW update of `param` in place, with its moment buffers m and v (same shape). */
 export function adamStep_(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, p: AdamParams): void {
+  checkAdamOperands(param, grad, m, v);
+  param.backend.adamStep(param.storage, grad.storage, m.storage, v.storage, param.size, p);
+}
+
+/**
+ * adamStep_ over many parameters with the same hyper-parameters: one multi-tensor launch where the
+ * backend has one (PyTorch's fused/foreach AdamW), otherwise one adamStep per parameter.
+ */
+export function adamStepMulti_(params: readonly Tensor[], grads: readonly Tensor[], ms: readonly Tensor[], vs: readonly Tensor[], p: AdamParams): void {
+  if (grads.length !== params.length || ms.length !== params.length || vs.length !== params.length) {
+    throw new ShapeError("adamStepMulti_", `needs as many grads, ms and vs as params (${params.length}), got ${grads.length}, ${ms.length}, ${vs.length}`);
+  }
+  if (params.length === 0) return;
+  const be = params[0].backend;
+  const multi = be.adamStepMulti && params.every((x) => x.backend === be);
+  if (multi) {
+    params.forEach((x, i) => checkAdamOperands(x, grads[i], ms[i], vs[i]));
+    const st = (ts: readonly Tensor[]) => ts.map((t) => t.storage);
+    if (be.adamStepMulti?.(st(params), st(grads), st(ms), st(vs), params.map((x) => x.size), p)) return;
+  }
+  params.forEach((x, i) => adamStep_(x, grads[i], ms[i], vs[i], p));
+}
+
+function checkAdamOperands(param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {
   for (const [name, x] of [["grad", grad], ["m", m], ["v", v]] as const) {
     if (!shapeEquals(x.shape, param.shape)) throw new ShapeError("adamStep_", `${name} ${fmtShape(x.shape)} does not match param ${fmtShape(param.shape)}`);
   }
-  param.backend.adamStep(param.storage, grad.storage, m.storage, v.storage, param.size, p);
 }
 
 declare module "../tensor.js" {

@@ -13,6 +13,7 @@ export {
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool1d, adaptiveAvgPool2d } from "./nn/pool.js";
 export { scaledDotProductAttention, type AttentionOptions } from "./nn/attention.js";
 export { causalSelfAttention } from "./nn/packed-attention.js";
+export { enableFlashSdp, flashSdpEnabled } from "./nn/flash-attention.js";
 export {
   crossEntropy, nllLoss, binaryCrossEntropyWithLogits, mseLoss,
   type Reduction, type NllLossOptions, type CrossEntropyOptions, type BceWithLogitsOptions,

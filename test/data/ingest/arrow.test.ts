@@ -7,6 +7,7 @@ import { test } from "node:test";
 import * as A from "apache-arrow";
 import { IngestError, readArrow, readTable, sql, streamBatches, streamFloat32Batches, writeArrow } from "../../../src/data/ingest/index.js";
 import { Table } from "../../../src/data/table.js";
+import { mulberry32 } from "../../../src/tensor/random.js";
 
 const dir = mkdtempSync(join(tmpdir(), "ingot-arrow-"));
 
@@ -110,17 +111,6 @@ test("sql() queries an Arrow file next to other sources", async () => {
   assert.deepEqual([t.row(0), t.row(1)], [{ name: "a", x: 1.5 }, { name: "", x: 1e300 }]);
 });
 
-/** mulberry32: seeded, so every run damages the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Reads a damaged file both ways; each must give Tables or an IngestError naming the file, quickly. */
 async function readDamaged(p: string): Promise<"table" | "error"> {
   const outcomes: ("table" | "error")[] = [];
@@ -159,7 +149,7 @@ test("fuzzed Arrow files: truncations and byte flips give a Table or an IngestEr
       writeFileSync(p, bytes.subarray(0, cut));
       seen[await readDamaged(p)]++;
     }
-    const r = rng(format === "file" ? 7 : 11);
+    const r = mulberry32(format === "file" ? 7 : 11);
     for (let k = 0; k < 120; k++) {
       const b = Buffer.from(bytes);
       for (let e = 1 + Math.floor(r() * 4); e > 0; e--) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);

@@ -5,17 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { IngestError, ingest } from "../../../src/data/ingest/index.js";
 import { Table } from "../../../src/data/table.js";
-
-/** mulberry32: a small seeded generator so every run mutates the same way. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "../../../src/tensor/random.js";
 
 const VALID = Buffer.from(['id,name,score,when,flag', ...Array.from({ length: 40 }, (_, i) => `${i},"name ${i}, jr",${(i * 1.5).toFixed(2)},2020-01-${String((i % 28) + 1).padStart(2, "0")},${i % 2 === 0}`)].join("\n") + "\n");
 const SPECIAL = [0x22, 0x2c, 0x0a, 0x0d, 0x00, 0xff, 0xc3, 0x3b, 0x09, 0x5c];
@@ -37,7 +27,7 @@ function mutate(src: Buffer, r: () => number): Buffer {
 
 test("fuzzed CSV: every mutation gives a Table or an IngestError, never a crash or a hang", async () => {
   const dir = mkdtempSync(join(tmpdir(), "ingot-fuzz-"));
-  const r = rng(20240601);
+  const r = mulberry32(20240601);
   let tables = 0;
   let errors = 0;
   for (let k = 0; k < 150; k++) {

@@ -11,6 +11,7 @@ import { Tensor } from "../../tensor.js";
 import { sumTo } from "../reduce.js";
 import { dropoutMask } from "./dropout.js";
 import { checkFloat, expandRecorded, gemm } from "./util.js";
+import { flashAttend, headsLayout } from "./flash-attention.js";
 
 export interface AttentionOptions {
   /** bool (true = attend) or float (added to the scores) mask broadcastable to [..., Lq, Lk]. */
@@ -86,6 +87,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     if (mask.dtype === "int32") throw new ShapeError(op, `attnMask must be bool or float32, got int32`);
     const off = scoreShape.length - mask.ndim;
     if (off < 0 || mask.shape.some((d, i) => d !== 1 && d !== scoreShape[off + i])) throw new ShapeError(op, `attnMask ${fmtShape(mask.shape)} does not broadcast to the scores ${fmtShape(scoreShape)}`);
+  }
+  if (!mask && p === 0 && dv === d) {
+    const layout = (rows: number) => headsLayout(1, rows, d);
+    const params = { batch: nb, heads: 1, lq, lk, headDim: d, scale, causal: opts.isCausal ?? false, q: layout(lq), k: layout(lk), v: layout(lk), out: layout(lq) };
+    const fused = flashAttend(op, { q: qe, k: ke, v: ve }, [...batchShape, lq, d], params);
+    if (fused) return fused;
   }
   const b = q.backend;
   const sStrides = contiguousStrides(scoreShape);

@@ -1,8 +1,9 @@
 // Causal self-attention straight from a packed qkv projection [B, T, 3·d] (q, k, v side by side, heads
 // interleaved as a linear layer lays them out), returning [B, T, d]: GPT's attention block without the
-// split, the head transposes and the merge. On a backend with strided matmuls and the fused causal
-// softmax, the GEMMs read each head in place and write the output and the qkv gradient in place; other
-// backends run the same maths through chunk → scaledDotProductAttention → merge.
+// split, the head transposes and the merge. A backend with fused attention reads the heads in place
+// (flash-attention.ts); one with strided matmuls and the fused causal softmax runs GEMMs that read each
+// head in place and write the output and the qkv gradient in place; other backends run the same maths
+// through chunk → scaledDotProductAttention → merge.
 import { needsGrad, record } from "../../../autograd/record.js";
 import type { Backend, StridedMatmulParams } from "../../../backends/backend.js";
 import type { Storage } from "../../../backends/storage.js";
@@ -12,6 +13,7 @@ import type { Tensor } from "../../tensor.js";
 import { chunk, reshape, transpose } from "../shape.js";
 import { scaledDotProductAttention } from "./attention.js";
 import { checkFloat } from "./util.js";
+import { flashAttend } from "./flash-attention.js";
 
 interface Operand {
   s: Storage;
@@ -52,9 +54,13 @@ export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   const d = d3 / 3;
   if (!Number.isInteger(nHead) || nHead < 1 || d % nHead !== 0) throw new ShapeError(op, `d = ${d} is not divisible into ${nHead} heads`);
   const hd = d / nHead;
+  const scale = 1 / Math.sqrt(hd);
+  const packed = (offset: number) => ({ offset, batchStride: T * d3, headStride: hd, rowStride: d3 });
+  const params = { batch: B, heads: nHead, lq: T, lk: T, headDim: hd, scale, causal: true, q: packed(0), k: packed(d), v: packed(2 * d), out: { offset: 0, batchStride: T * d, headStride: hd, rowStride: d } };
+  const fused = flashAttend(op, { packed: qkv }, [B, T, d], params);
+  if (fused) return fused;
   const be = qkv.backend;
   if (!be.matmulStrided || !be.causalSoftmax || !be.causalSoftmaxGrad || T > 1024) return composite(qkv, B, T, d, nHead);
-  const scale = 1 / Math.sqrt(hd);
   const H = nHead;
   const tt = T * T;
   const at = (s: Storage, off: number, sb: number, sh: number, ld: number, trans = false): Operand => ({ s, off, sb, sh, ld, trans });
