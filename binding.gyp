@@ -11,7 +11,8 @@
         "native/cpu/reduce.cc",
         "native/cpu/nn.cc",
         "native/cpu/memory.cc",
-        "native/cpu/random.cc"
+        "native/cpu/random.cc",
+        "native/cpu/attention.cc"
       ],
       "cflags!": ["-O2", "-fno-omit-frame-pointer"],
       "cflags_cc!": ["-std=gnu++17"],

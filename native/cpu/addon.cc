@@ -3,7 +3,9 @@
 // napi_get_cb_info plus one napi_get_typedarray_info per array and never allocates.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "fpmode.h"
@@ -454,6 +456,114 @@ napi_value IndexAdd(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// ---- attention ----
+
+// meta: batch, heads, lq, lk, headDim, scale, causal, then offset, batchStride, headStride, rowStride for
+// q, k, v and out (gOut shares out's layout; gq/gk/gv share q/k/v's).
+constexpr int kAttentionMeta = 23;
+
+bool whole(double x, double limit) { return x == std::floor(x) && std::fabs(x) < limit; }
+
+// Reads and validates the params; on failure writes why into msg.
+bool read_attention(const char* kernel, const double* m, FlashAttentionParams* p, char* msg, size_t cap) {
+  for (int i = 0; i < kAttentionMeta; i++) {
+    if (i == 5 || i == 6) continue;
+    const bool count = i < 5;
+    if (!whole(m[i], count ? 2147483648.0 : 4503599627370496.0) || (count && m[i] < 0)) {
+      std::snprintf(msg, cap, "ingot_cpu: %s: meta[%d] = %g is not a valid %s", kernel, i, m[i], count ? "size" : "offset or stride");
+      return false;
+    }
+  }
+  auto layout = [&](int at) { return AttentionLayout{L(m[at]), L(m[at + 1]), L(m[at + 2]), L(m[at + 3])}; };
+  *p = FlashAttentionParams{L(m[0]), L(m[1]), L(m[2]), L(m[3]), L(m[4]), m[5], m[6] != 0, layout(7), layout(11), layout(15), layout(19)};
+  if (p->headDim < 1 || (p->lq > 0 && p->lk < 1)) {
+    std::snprintf(msg, cap, "ingot_cpu: %s: needs headDim >= 1 and lk >= 1, got headDim %ld, lk %ld", kernel, p->headDim, p->lk);
+    return false;
+  }
+  return true;
+}
+
+// True when every element that `rows` rows per (batch, head) of operand `l` can touch lies inside an
+// array of `len` elements; otherwise writes the reachable range into msg. 128-bit sums cannot overflow.
+bool layout_in_bounds(const char* kernel, const char* name, const FlashAttentionParams& p, const AttentionLayout& l,
+                      long rows, size_t len, char* msg, size_t cap) {
+  if (p.batch == 0 || p.heads == 0 || rows == 0) return true;
+  __int128 lo = l.offset, hi = l.offset + (p.headDim - 1);
+  const __int128 spans[3] = {(__int128)(p.batch - 1) * l.batchStride, (__int128)(p.heads - 1) * l.headStride,
+                             (__int128)(rows - 1) * l.rowStride};
+  for (__int128 e : spans) (e > 0 ? hi : lo) += e;
+  if (lo >= 0 && hi < (__int128)len) return true;
+  std::snprintf(msg, cap, "ingot_cpu: %s: %s's layout (offset %ld, strides %ld/%ld/%ld) reaches elements [%lld, %lld] but its array has %zu",
+                kernel, name, l.offset, l.batchStride, l.headStride, l.rowStride, (long long)lo, (long long)hi, len);
+  return false;
+}
+
+struct Operand {
+  const char* name;
+  const Arr* arr;
+  const AttentionLayout* layout;
+  long rows;
+};
+
+// Checks every operand and lse (batch·heads·lq elements); throws a RangeError naming the first bad one.
+bool attention_operands_ok(napi_env env, const char* kernel, const FlashAttentionParams& p, const Operand* ops, int n,
+                           const Arr& lse) {
+  char msg[320];
+  for (int i = 0; i < n; i++)
+    if (!layout_in_bounds(kernel, ops[i].name, p, *ops[i].layout, ops[i].rows, ops[i].arr->len, msg, sizeof msg)) {
+      throw_error(env, msg);
+      return false;
+    }
+  const __int128 need = (__int128)p.batch * p.heads * p.lq;
+  if (need > (__int128)lse.len) {
+    std::snprintf(msg, sizeof msg, "ingot_cpu: %s: lse needs batch*heads*lq = %lld elements, its array has %zu", kernel,
+                  (long long)need, lse.len);
+    throw_error(env, msg);
+    return false;
+  }
+  return true;
+}
+
+// flashAttention(q, k, v, out, lse)
+napi_value FlashAttention(napi_env env, napi_callback_info info) {
+  ARGS(5);
+  ARR(q, 0, napi_float32_array);
+  ARR(k, 1, napi_float32_array);
+  ARR(v, 2, napi_float32_array);
+  ARR(o, 3, napi_float32_array);
+  ARR(lse, 4, napi_float32_array);
+  FlashAttentionParams p;
+  char msg[320];
+  if (!read_attention("flashAttention", meta, &p, msg, sizeof msg)) return throw_error(env, msg);
+  const Operand ops[] = {{"q", &q, &p.q, p.lq}, {"k", &k, &p.k, p.lk}, {"v", &v, &p.v, p.lk}, {"out", &o, &p.out, p.lq}};
+  if (!attention_operands_ok(env, "flashAttention", p, ops, 4, lse)) return nullptr;
+  flash_attention(F32P(q), F32P(k), F32P(v), F32P(o), F32P(lse), p);
+  return nullptr;
+}
+
+// flashAttentionGrad(q, k, v, out, gOut, lse, gq, gk, gv)
+napi_value FlashAttentionGrad(napi_env env, napi_callback_info info) {
+  ARGS(9);
+  ARR(q, 0, napi_float32_array);
+  ARR(k, 1, napi_float32_array);
+  ARR(v, 2, napi_float32_array);
+  ARR(o, 3, napi_float32_array);
+  ARR(go, 4, napi_float32_array);
+  ARR(lse, 5, napi_float32_array);
+  ARR(gq, 6, napi_float32_array);
+  ARR(gk, 7, napi_float32_array);
+  ARR(gv, 8, napi_float32_array);
+  FlashAttentionParams p;
+  char msg[320];
+  if (!read_attention("flashAttentionGrad", meta, &p, msg, sizeof msg)) return throw_error(env, msg);
+  const Operand ops[] = {{"q", &q, &p.q, p.lq},     {"k", &k, &p.k, p.lk},   {"v", &v, &p.v, p.lk},
+                         {"out", &o, &p.out, p.lq}, {"gOut", &go, &p.out, p.lq}, {"gq", &gq, &p.q, p.lq},
+                         {"gk", &gk, &p.k, p.lk},   {"gv", &gv, &p.v, p.lk}};
+  if (!attention_operands_ok(env, "flashAttentionGrad", p, ops, 8, lse)) return nullptr;
+  flash_attention_grad(F32P(q), F32P(k), F32P(v), F32P(o), F32P(go), F32P(lse), F32P(gq), F32P(gk), F32P(gv), p);
+  return nullptr;
+}
+
 void Finalize(napi_env env, void* data, void*) {
   Instance* inst = static_cast<Instance*>(data);
   if (inst->metaRef) napi_delete_reference(env, inst->metaRef);
@@ -490,6 +600,8 @@ NAPI_MODULE_INIT() {
       FN("adamStep", AdamStep),
       FN("indexSelect", IndexSelect),
       FN("indexAdd", IndexAdd),
+      FN("flashAttention", FlashAttention),
+      FN("flashAttentionGrad", FlashAttentionGrad),
 #undef FN
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -67,4 +67,21 @@ void philox_fill(uint32_t* out, long n, uint32_t k0, uint32_t k1, uint64_t count
 void index_select(const float* x, const int32_t* idx, float* out, long outer, long rx, long nIdx, long inner);
 void index_add(const float* src, const int32_t* idx, float* out, long outer, long rOut, long nIdx, long inner);
 
+// Where row t of head h in batch b starts: offset + b·batchStride + h·headStride + t·rowStride (elements);
+// a row's headDim elements are contiguous.
+struct AttentionLayout {
+  long offset, batchStride, headStride, rowStride;
+};
+struct FlashAttentionParams {
+  long batch, heads, lq, lk, headDim;
+  double scale;
+  bool causal;  // top-left aligned: query i keeps keys j <= i
+  AttentionLayout q, k, v, out;  // gOut shares out's layout; gq/gk/gv share q/k/v's
+};
+// out = softmax(scale·q·kᵀ)·v per (batch, head); lse[(b·heads + h)·lq + i] = log Σ_j exp(s_ij).
+void flash_attention(const float* q, const float* k, const float* v, float* out, float* lse, const FlashAttentionParams& p);
+// FlashAttention-2 backward from out, lse and gOut; overwrites gq, gk, gv (keys no query keeps get 0).
+void flash_attention_grad(const float* q, const float* k, const float* v, const float* out, const float* gOut,
+                          const float* lse, float* gq, float* gk, float* gv, const FlashAttentionParams& p);
+
 }  // namespace ingot

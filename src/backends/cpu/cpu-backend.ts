@@ -1,11 +1,11 @@
 import {
   BINARY_CODE, REDUCE_CODE, UNARY_CODE,
-  type AdamParams, type BinaryOp, type ConvGeometry, type MatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams,
+  type AdamParams, type AttentionLayout, type BinaryOp, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams,
 } from "../backend.js";
 import { JsBackend } from "../js/index.js";
 import { HostStorage, type Storage } from "../storage.js";
 import { setPhiloxKernel } from "../../tensor/random.js";
-import { MAX_RANK, type NativeCpu } from "./native.js";
+import { MAX_FLASH_HEAD_DIM, MAX_RANK, type NativeCpu } from "./native.js";
 
 
 function f32(s: Storage): Float32Array | null {
@@ -291,5 +291,41 @@ export class CpuBackend extends JsBackend {
     const t = this.meta;
     t[0] = n; t[1] = p.lr; t[2] = p.beta1; t[3] = p.beta2; t[4] = p.eps; t[5] = p.weightDecay; t[6] = p.decoupled ? 1 : 0; t[7] = p.step;
     this.native.adamStep(P, G, M, V);
+  };
+
+  /** Writes flash attention's sizes, scale and the four layouts at meta[0..23) (see FlashAttention in addon.cc). */
+  private attentionMeta(p: FlashAttentionParams): void {
+    const m = this.meta;
+    m[0] = p.batch; m[1] = p.heads; m[2] = p.lq; m[3] = p.lk; m[4] = p.headDim; m[5] = p.scale; m[6] = p.causal ? 1 : 0;
+    const layouts: readonly AttentionLayout[] = [p.q, p.k, p.v, p.out];
+    layouts.forEach((l, i) => {
+      m[7 + 4 * i] = l.offset; m[8 + 4 * i] = l.batchStride; m[9 + 4 * i] = l.headStride; m[10 + 4 * i] = l.rowStride;
+    });
+  }
+
+  /** Shapes the native kernel takes: float32 host data, 1 ≤ headDim ≤ MAX_FLASH_HEAD_DIM and at least one key. */
+  private static flashShapeOk(p: FlashAttentionParams): boolean {
+    return p.headDim >= 1 && p.headDim <= MAX_FLASH_HEAD_DIM && p.lk >= 1;
+  }
+
+  /** Fused attention forward (Backend.flashAttention); false, doing nothing, when the kernel does not take the call. */
+  override flashAttention = (q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean => {
+    const Q = f32(q), K = f32(k), V = f32(v), O = f32(out), L = f32(lse);
+    if (!Q || !K || !V || !O || !L || !CpuBackend.flashShapeOk(p)) return false;
+    this.attentionMeta(p);
+    this.native.flashAttention(Q, K, V, O, L);
+    return true;
+  };
+
+  /** Fused attention backward (Backend.flashAttentionGrad): overwrites gq, gk, gv; false as for flashAttention. */
+  override flashAttentionGrad = (
+    q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage,
+    gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams,
+  ): boolean => {
+    const Q = f32(q), K = f32(k), V = f32(v), O = f32(out), GO = f32(gOut), L = f32(lse), GQ = f32(gq), GK = f32(gk), GV = f32(gv);
+    if (!Q || !K || !V || !O || !GO || !L || !GQ || !GK || !GV || !CpuBackend.flashShapeOk(p)) return false;
+    this.attentionMeta(p);
+    this.native.flashAttentionGrad(Q, K, V, O, GO, L, GQ, GK, GV);
+    return true;
   };
 }

@@ -30,7 +30,17 @@ export interface NativeCpu {
   adamStep(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array): void;
   indexSelect(x: Float32Array, index: Int32Array, out: Float32Array): void;
   indexAdd(src: Float32Array, index: Int32Array, out: Float32Array): void;
+  /** meta: batch, heads, lq, lk, headDim, scale, causal, then (offset, batchStride, headStride, rowStride) of q, k, v, out. */
+  flashAttention(q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, lse: Float32Array): void;
+  /** Same meta as flashAttention; gOut uses out's layout, gq/gk/gv those of q/k/v. */
+  flashAttentionGrad(
+    q: Float32Array, k: Float32Array, v: Float32Array, out: Float32Array, gOut: Float32Array, lse: Float32Array,
+    gq: Float32Array, gk: Float32Array, gv: Float32Array,
+  ): void;
 }
+
+/** Largest head size the native flash attention takes; larger falls back to the GEMM path. */
+export const MAX_FLASH_HEAD_DIM = 256;
 
 /** Highest rank the native strided kernels take (kMaxRank in kernels.h); larger falls back to js. */
 export const MAX_RANK = 16;
