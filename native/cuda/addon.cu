@@ -181,6 +181,21 @@ struct Args {
   }
   void* ptr(size_t i) const { return block(i)->ptr; }
   void* ptrOrNull(size_t i) const { return isNull(i) ? nullptr : ptr(i); }
+  std::vector<void*> ptrs(size_t i) const {
+    uint32_t n;
+    if (napi_get_array_length(env, at(i), &n) != napi_ok) throw JsError("cuda addon: argument " + std::to_string(i) + " must be an array of device handles");
+    std::vector<void*> out(n);
+    for (uint32_t k = 0; k < n; k++) {
+      napi_value v;
+      NAPI_OK(napi_get_element(env, at(i), k, &v));
+      void* p;
+      if (napi_get_value_external(env, v, &p) != napi_ok) throw JsError("cuda addon: argument " + std::to_string(i) + " must be an array of device handles");
+      Block* b = static_cast<Block*>(p);
+      if (!b->live) throw JsError("cuda backend: device storage used after release");
+      out[k] = b->ptr;
+    }
+    return out;
+  }
   std::vector<int64_t> ints(size_t i) const {
     uint32_t n;
     if (napi_get_array_length(env, at(i), &n) != napi_ok) throw JsError("cuda addon: argument " + std::to_string(i) + " must be an array");
@@ -788,6 +803,71 @@ FN(AdamStep) {
   });
 }
 
+// adamStepMulti(params[], grads[], ms[], vs[], sizes[], lr, beta1, beta2, eps, weightDecay, decoupled, step)
+FN(AdamStepMulti) {
+  BODY({
+    requireReady();
+    auto p = a.ptrs(0), gr = a.ptrs(1), m = a.ptrs(2), v = a.ptrs(3);
+    auto n = a.ints(4);
+    if (gr.size() != p.size() || m.size() != p.size() || v.size() != p.size() || n.size() != p.size())
+      throw JsError("cuda backend: adamStepMulti needs as many grads, ms, vs and sizes as params");
+    const double lr = a.num(5), b1 = a.num(6), b2 = a.num(7), step = a.num(11);
+    const double bc1 = 1 - std::pow(b1, step), bc2 = 1 - std::pow(b2, step);
+    adamStepMulti(reinterpret_cast<float* const*>(p.data()), reinterpret_cast<const float* const*>(gr.data()), reinterpret_cast<float* const*>(m.data()),
+                  reinterpret_cast<float* const*>(v.data()), n.data(), (int)p.size(), (float)lr, (float)b1, (float)b2, (float)a.num(8), (float)a.num(9), a.flag(10),
+                  (float)(lr / bc1), (float)std::sqrt(bc2), g.stream);
+    return undef(env);
+  });
+}
+
+// The attention geometry as the TS side flattens it: dims [batch, heads, lq, lk, headDim], then the
+// scale, causal, and layouts [offset, batchStride, headStride, rowStride] × (q, k, v, out).
+FlashParams flashParams(const Args& a, size_t i) {
+  auto d = a.ints(i), L = a.ints(i + 3);
+  if (d.size() != 5 || L.size() != 16) throw JsError("cuda addon: flash attention needs 5 dims and 16 layout numbers");
+  for (int64_t x : d)
+    if (x < 0 || x > INT32_MAX) throw JsError("cuda backend: flash attention dims must lie in [0, 2^31)");
+  FlashParams p{};
+  p.batch = (int)d[0];
+  p.heads = (int)d[1];
+  p.lq = (int)d[2];
+  p.lk = (int)d[3];
+  p.headDim = (int)d[4];
+  p.scale = (float)a.num(i + 1);
+  p.causal = a.flag(i + 2);
+  AttnLayout* ls[4] = {&p.q, &p.k, &p.v, &p.out};
+  for (int j = 0; j < 4; j++) *ls[j] = AttnLayout{L[4 * j], L[4 * j + 1], L[4 * j + 2], L[4 * j + 3]};
+  return p;
+}
+
+napi_value boolean(napi_env env, bool v) {
+  napi_value r;
+  napi_get_boolean(env, v, &r);
+  return r;
+}
+
+// flashAttention(q, k, v, out, lse, dims, scale, causal, layouts) → whether it ran
+FN(FlashAttention) {
+  BODY({
+    requireReady();
+    const FlashParams p = flashParams(a, 5);
+    const bool ran = flashAttentionForward((const float*)a.ptr(0), (const float*)a.ptr(1), (const float*)a.ptr(2), (float*)a.ptr(3), (float*)a.ptr(4), p, g.stream);
+    return boolean(env, ran);
+  });
+}
+
+// flashAttentionGrad(q, k, v, out, gOut, lse, gq, gk, gv, dims, scale, causal, layouts) → whether it ran
+FN(FlashAttentionGrad) {
+  BODY({
+    requireReady();
+    const FlashParams p = flashParams(a, 9);
+    Scratch scratch;
+    const bool ran = flashAttentionBackward((const float*)a.ptr(0), (const float*)a.ptr(1), (const float*)a.ptr(2), (const float*)a.ptr(3), (const float*)a.ptr(4),
+                                            (const float*)a.ptr(5), (float*)a.ptr(6), (float*)a.ptr(7), (float*)a.ptr(8), p, scratchAlloc, &scratch, g.stream);
+    return boolean(env, ran);
+  });
+}
+
 // timerStart() / timerStop() → milliseconds between them on the stream (device events)
 FN(TimerStart) {
   BODY({
@@ -843,6 +923,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"im2col", Im2col}, {"col2im", Col2im}, {"maxPool2d", MaxPool2d}, {"maxPool2dGrad", MaxPool2dGrad},
     {"avgPool2d", AvgPool2d}, {"avgPool2dGrad", AvgPool2dGrad}, {"adaptiveAvgPool2d", AdaptiveAvgPool2d},
     {"adaptiveAvgPool2dGrad", AdaptiveAvgPool2dGrad}, {"adamStep", AdamStep},
+    {"adamStepMulti", AdamStepMulti}, {"flashAttention", FlashAttention}, {"flashAttentionGrad", FlashAttentionGrad},
     {"timerStart", TimerStart}, {"timerStop", TimerStop}, {"memoryStats", MemoryStats}, {"emptyCache", EmptyCache},
   };
   for (const Entry& e : entries) {

@@ -77,5 +77,29 @@ void adaptiveAvgPool2d(const float* x, float* out, int64_t planes, int h, int w,
 void adaptiveAvgPool2dGrad(const float* gy, float* gx, int64_t planes, int h, int w, int oh, int ow, cudaStream_t s);
 
 void adamStep(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps, float wd, bool decoupled, float stepSize, float sqrtBc2, cudaStream_t s);
+// One update of every (p, g, m, v) group, n[i] elements each, in as few launches as the kernel-argument
+// limit allows (attention.cu); the same arithmetic as adamStep.
+void adamStepMulti(float* const* p, const float* const* g, float* const* m, float* const* v, const int64_t* n, int count, float lr, float b1, float b2, float eps, float wd,
+                   bool decoupled, float stepSize, float sqrtBc2, cudaStream_t s);
+
+// ---- FlashAttention-2 (attention.cu): float32 in and out, TF32 tensor-core products ----
+// Row t of head h in batch b of an operand starts at offset + b·batchStride + h·headStride + t·rowStride
+// (elements); a row's headDim elements are contiguous.
+struct AttnLayout {
+  int64_t offset, batchStride, headStride, rowStride;
+};
+// `out` is also gOut's layout; gq, gk and gv use q's, k's and v's.
+struct FlashParams {
+  int batch, heads, lq, lk, headDim;
+  float scale;
+  bool causal;  // query i keeps keys j <= i (top-left aligned)
+  AttnLayout q, k, v, out;
+};
+// out = softmax(scale·q·kᵀ)·v and lse[(b·heads + h)·lq + i]; false (nothing queued) for shapes it does
+// not take: headDim above 128, no keys, batch·heads above 65535.
+bool flashAttentionForward(const float* q, const float* k, const float* v, float* out, float* lse, const FlashParams& p, cudaStream_t s);
+// Overwrites gq, gk, gv (which may share one buffer) from out, gOut and lse; false as above.
+bool flashAttentionBackward(const float* q, const float* k, const float* v, const float* out, const float* gOut, const float* lse, float* gq, float* gk, float* gv,
+                            const FlashParams& p, ScratchFn scratch, void* ctx, cudaStream_t s);
 
 }  // namespace ingot

@@ -3,9 +3,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { JsBackend, causalSelfAttention, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
-import type { ConvGeometry, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
+import type { AdamParams, AttentionLayout, ConvGeometry, FlashAttentionParams, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
-import type { CudaBackend } from "../../src/backends/cuda/index.js";
+import { CudaBackend, CudaStorage } from "../../src/backends/cuda/index.js";
+import type { CudaAddon, CudaDeviceInfo, CudaHandle } from "../../src/backends/cuda/addon.js";
 import { toDevice } from "../../src/tensor/ops/device.js";
 
 const loaded = loadCudaBackend();
@@ -683,5 +684,291 @@ test("cuda: toDevice round trip keeps values and dtypes", { skip }, () => {
     assert.equal(back.device, "cpu");
     assert.deepEqual(back.toArray(), t.toArray());
     assert.equal(toDevice(t, "cpu"), t);
+  }
+});
+
+// ---------- kernels written without a GPU: flash attention and multi-tensor Adam ----------
+// They stay off unless INGOT_CUDA_UNVERIFIED=1 when the backend is constructed; these tests turn them on.
+
+/** A cuda backend over `addon` built the way a user turns the unverified kernels on: the env flag at construction. */
+function unverifiedBackend(addon: CudaAddon, info: CudaDeviceInfo): CudaBackend {
+  const before = process.env.INGOT_CUDA_UNVERIFIED;
+  process.env.INGOT_CUDA_UNVERIFIED = "1";
+  try {
+    return new CudaBackend(addon, info);
+  } finally {
+    if (before === undefined) delete process.env.INGOT_CUDA_UNVERIFIED;
+    else process.env.INGOT_CUDA_UNVERIFIED = before;
+  }
+}
+
+const ADAM: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 3 };
+
+// no GPU needed: a stand-in addon records what the backend would launch
+test("cuda backend: flash attention and adamStepMulti are off without INGOT_CUDA_UNVERIFIED=1, and check their arguments", () => {
+  const calls: unknown[][] = [];
+  const record = (result: unknown) => (...args: unknown[]): unknown => {
+    calls.push(args);
+    return result;
+  };
+  const fake = { flashAttention: record(true), flashAttentionGrad: record(true), adamStepMulti: record(undefined) } as unknown as CudaAddon;
+  const info: CudaDeviceInfo = { ok: true, reason: "" };
+  const st = (size: number, dtype: DType = "float32"): CudaStorage => new CudaStorage({} as CudaHandle, dtype, size);
+  // packed qkv [2, 5, 3·16] with 2 heads of 8, out [2, 5, 16]
+  const L = (offset: number, batchStride: number, rowStride: number): AttentionLayout => ({ offset, batchStride, headStride: 8, rowStride });
+  const p: FlashAttentionParams = { batch: 2, heads: 2, lq: 5, lk: 5, headDim: 8, scale: 0.25, causal: true, q: L(0, 240, 48), k: L(16, 240, 48), v: L(32, 240, 48), out: L(0, 80, 16) };
+  const qkv = st(480), out = st(160), lse = st(20), gOut = st(160), g = st(480);
+
+  const saved = process.env.INGOT_CUDA_UNVERIFIED;
+  delete process.env.INGOT_CUDA_UNVERIFIED;
+  let off: CudaBackend;
+  try {
+    off = new CudaBackend(fake, info);
+  } finally {
+    if (saved !== undefined) process.env.INGOT_CUDA_UNVERIFIED = saved;
+  }
+  assert.equal(off.unverifiedKernels, false);
+  assert.equal(off.flashAttention(qkv, qkv, qkv, out, lse, p), false);
+  assert.equal(off.flashAttentionGrad(qkv, qkv, qkv, out, gOut, lse, g, g, g, p), false);
+  assert.equal(off.adamStepMulti([st(4)], [st(4)], [st(4)], [st(4)], [4], ADAM), false);
+  assert.equal(calls.length, 0, "nothing reaches the addon while the kernels are off");
+
+  const on = unverifiedBackend(fake, info);
+  assert.equal(on.unverifiedKernels, true);
+  assert.equal(on.flashAttention(qkv, qkv, qkv, out, lse, p), true);
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0][0], qkv.handle);
+  assert.equal(calls[0][4], lse.handle);
+  assert.deepEqual(calls[0].slice(5), [[2, 2, 5, 5, 8], 0.25, true, [0, 240, 8, 48, 16, 240, 8, 48, 32, 240, 8, 48, 0, 80, 8, 16]]);
+  assert.equal(on.flashAttentionGrad(qkv, qkv, qkv, out, gOut, lse, g, g, g, p), true);
+  assert.equal(calls[1][4], gOut.handle);
+  assert.equal(calls[1][8], g.handle);
+  assert.deepEqual(calls[1].slice(9), calls[0].slice(5));
+
+  // layouts that leave their buffer, a short lse: clear errors, nothing launched
+  assert.throws(() => on.flashAttention(qkv, qkv, qkv, out, lse, { ...p, k: { ...p.k, offset: 33 } }), /flashAttention: k \(offset 33.*reaches element 480 of a buffer of 480/);
+  assert.throws(() => on.flashAttentionGrad(qkv, qkv, qkv, out, st(159), lse, g, g, g, p), /flashAttentionGrad: gOut .* of a buffer of 159/);
+  assert.throws(() => on.flashAttention(qkv, qkv, qkv, out, st(19), p), /lse holds 19 elements, expected batch·heads·lq = 20/);
+  // shapes the kernels do not take: false, so the op layer falls back
+  assert.equal(on.flashAttention(qkv, qkv, qkv, out, lse, { ...p, headDim: 160 }), false);
+  assert.equal(on.flashAttention(qkv, qkv, qkv, out, lse, { ...p, lk: 0 }), false);
+  assert.equal(on.flashAttention(qkv, qkv, qkv, st(160, "int32"), lse, p), false);
+  assert.equal(calls.length, 2);
+
+  assert.throws(() => on.adamStepMulti([st(4)], [st(4), st(4)], [st(4)], [st(4)], [4], ADAM), /adamStepMulti: 1 params but 2 grads/);
+  assert.throws(() => on.adamStepMulti([st(4)], [st(4)], [st(3)], [st(4)], [4], ADAM), /ms\[0\] holds 3 elements, fewer than sizes\[0\] = 4/);
+  const ps = [st(4), st(1)], gs = [st(4), st(1)], ms = [st(4), st(1)], vs = [st(4), st(1)];
+  assert.equal(on.adamStepMulti(ps, gs, ms, vs, [4, 1], ADAM), true);
+  assert.deepEqual(calls[2], [ps.map((x) => x.handle), gs.map((x) => x.handle), ms.map((x) => x.handle), vs.map((x) => x.handle), [4, 1], 1e-3, 0.9, 0.999, 1e-8, 0.1, true, 3]);
+});
+
+interface FlashCase {
+  name: string;
+  batch: number;
+  heads: number;
+  lq: number;
+  lk: number;
+  headDim: number;
+  causal: boolean;
+  /** dense [B, H, T, hd] operands; packed qkv [B, T, 3·d] with out [B, T, d]; strided [B, T, H, hd + 1] after 3 spare elements */
+  layout: "dense" | "packed" | "strided";
+}
+
+interface FlashSetup {
+  p: FlashAttentionParams;
+  /** q, k and v (and gq, gk, gv) in one buffer */
+  shared: boolean;
+  sizes: { q: number; k: number; v: number; out: number };
+}
+
+function flashSetup(c: FlashCase): FlashSetup {
+  const { batch: B, heads: H, lq, lk, headDim: hd } = c;
+  const base = { batch: B, heads: H, lq, lk, headDim: hd, scale: 1 / Math.sqrt(hd), causal: c.causal };
+  if (c.layout === "packed") {
+    const d = H * hd, T = lq;
+    const L = (offset: number): AttentionLayout => ({ offset, batchStride: T * 3 * d, headStride: hd, rowStride: 3 * d });
+    const n = B * T * 3 * d;
+    return { p: { ...base, q: L(0), k: L(d), v: L(2 * d), out: { offset: 0, batchStride: T * d, headStride: hd, rowStride: d } }, shared: true, sizes: { q: n, k: n, v: n, out: B * T * d } };
+  }
+  if (c.layout === "strided") {
+    // rows neither next to each other nor 16-byte aligned
+    const L = (T: number): AttentionLayout => ({ offset: 3, batchStride: T * H * (hd + 1), headStride: hd + 1, rowStride: H * (hd + 1) });
+    const n = (T: number): number => 3 + B * T * H * (hd + 1);
+    return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: n(lq), k: n(lk), v: n(lk), out: n(lq) } };
+  }
+  const L = (T: number): AttentionLayout => ({ offset: 0, batchStride: H * T * hd, headStride: T * hd, rowStride: hd });
+  return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: B * H * lq * hd, k: B * H * lk * hd, v: B * H * lk * hd, out: B * H * lq * hd } };
+}
+
+/** Where element c of row t of head h in batch b sits. */
+function at(l: AttentionLayout, b: number, h: number, t: number, c: number): number {
+  return l.offset + b * l.batchStride + h * l.headStride + t * l.rowStride + c;
+}
+
+/** The [B, H, T, hd] contents of an operand read through its layout. */
+function readHeads(buf: ArrayLike<number>, l: AttentionLayout, p: FlashAttentionParams, T: number): Float64Array {
+  const out = new Float64Array(p.batch * p.heads * T * p.headDim);
+  let i = 0;
+  for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < T; t++) for (let c = 0; c < p.headDim; c++) out[i++] = buf[at(l, b, h, t, c)];
+  return out;
+}
+
+/** Writes dense [B, H, T, hd] values into buf through a layout. */
+function writeHeads(buf: Float32Array, l: AttentionLayout, p: FlashAttentionParams, T: number, vals: Float64Array): void {
+  let i = 0;
+  for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < T; t++) for (let c = 0; c < p.headDim; c++) buf[at(l, b, h, t, c)] = vals[i++];
+}
+
+/** Attention and its gradient in float64, straight from the definitions. Outputs are dense [B, H, T, hd]; lse is [B, H, lq]. */
+function flashReference(p: FlashAttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, gOut: Float32Array): { out: Float64Array; lse: Float64Array; gq: Float64Array; gk: Float64Array; gv: Float64Array } {
+  const { batch: B, heads: H, lq, lk, headDim: hd, scale } = p;
+  const out = new Float64Array(B * H * lq * hd), lse = new Float64Array(B * H * lq);
+  const gq = new Float64Array(B * H * lq * hd), gk = new Float64Array(B * H * lk * hd), gv = new Float64Array(B * H * lk * hd);
+  const dot = (x: ArrayLike<number>, xi: number, y: ArrayLike<number>, yi: number): number => {
+    let s = 0;
+    for (let c = 0; c < hd; c++) s += x[xi + c] * y[yi + c];
+    return s;
+  };
+  for (let b = 0; b < B; b++) {
+    for (let h = 0; h < H; h++) {
+      const bh = b * H + h;
+      for (let i = 0; i < lq; i++) {
+        const qi = at(p.q, b, h, i, 0), oi = at(p.out, b, h, i, 0), dense = (bh * lq + i) * hd;
+        const kept = p.causal ? Math.min(i + 1, lk) : lk;
+        const s = new Float64Array(kept);
+        let m = -Infinity;
+        for (let j = 0; j < kept; j++) m = Math.max(m, (s[j] = scale * dot(q, qi, k, at(p.k, b, h, j, 0))));
+        let sum = 0;
+        for (let j = 0; j < kept; j++) sum += Math.exp(s[j] - m);
+        const l = (lse[bh * lq + i] = m + Math.log(sum));
+        const P = s.map((x) => Math.exp(x - l));
+        for (let j = 0; j < kept; j++) for (let c = 0; c < hd; c++) out[dense + c] += P[j] * v[at(p.v, b, h, j, c)];
+        let D = 0;
+        for (let c = 0; c < hd; c++) D += gOut[oi + c] * out[dense + c];
+        for (let j = 0; j < kept; j++) {
+          const kj = at(p.k, b, h, j, 0), vj = at(p.v, b, h, j, 0), dj = (bh * lk + j) * hd;
+          const dS = P[j] * (dot(gOut, oi, v, vj) - D);
+          for (let c = 0; c < hd; c++) {
+            gq[dense + c] += scale * dS * k[kj + c];
+            gk[dj + c] += scale * dS * q[qi + c];
+            gv[dj + c] += P[j] * gOut[oi + c];
+          }
+        }
+      }
+    }
+  }
+  return { out, lse, gq, gk, gv };
+}
+
+/** ‖got − want‖ / ‖want‖ below tol (TF32 products: inputs keep 10 mantissa bits). */
+function closeRel(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let num = 0, den = 0;
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Number.isFinite(got[i]), `${what}: element ${i} is ${got[i]}`);
+    num += (got[i] - want[i]) ** 2;
+    den += want[i] ** 2;
+  }
+  const e = Math.sqrt(num / Math.max(den, 1e-30));
+  assert.ok(e < tol, `${what}: relative error ${e} >= ${tol}`);
+}
+
+/** Elements no layout row covers still hold the NaN poison: the kernel wrote nothing outside its rows. */
+function untouchedOutside(what: string, buf: ArrayLike<number>, p: FlashAttentionParams, regions: ReadonlyArray<readonly [AttentionLayout, number]>): void {
+  const covered = new Uint8Array(buf.length);
+  for (const [l, T] of regions) for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < T; t++) for (let c = 0; c < p.headDim; c++) covered[at(l, b, h, t, c)] = 1;
+  for (let i = 0; i < buf.length; i++) if (!covered[i]) assert.ok(Number.isNaN(buf[i]), `${what}: element ${i} outside every row was written (${buf[i]})`);
+}
+
+const FLASH_CASES: FlashCase[] = [
+  { name: "causal, T not a multiple of the tile, hd 64", batch: 2, heads: 3, lq: 70, lk: 70, headDim: 64, causal: true, layout: "dense" },
+  { name: "non-causal, hd 64", batch: 2, heads: 3, lq: 70, lk: 70, headDim: 64, causal: false, layout: "dense" },
+  { name: "causal, lq < lk (keys no query keeps), hd 32", batch: 1, heads: 2, lq: 37, lk: 100, headDim: 32, causal: true, layout: "dense" },
+  { name: "non-causal, lq < lk, hd 32", batch: 1, heads: 2, lq: 37, lk: 100, headDim: 32, causal: false, layout: "dense" },
+  { name: "causal, lq > lk, hd 128", batch: 1, heads: 2, lq: 100, lk: 37, headDim: 128, causal: true, layout: "dense" },
+  { name: "non-causal, lq > lk, hd 128", batch: 1, heads: 2, lq: 100, lk: 37, headDim: 128, causal: false, layout: "dense" },
+  { name: "non-causal, hd 96", batch: 1, heads: 2, lq: 50, lk: 50, headDim: 96, causal: false, layout: "dense" },
+  { name: "packed qkv, causal, hd 64", batch: 2, heads: 2, lq: 65, lk: 65, headDim: 64, causal: true, layout: "packed" },
+  { name: "strided unaligned rows, causal, hd 40 (padded to 64)", batch: 2, heads: 2, lq: 33, lk: 33, headDim: 40, causal: true, layout: "strided" },
+];
+
+test("cuda: flashAttention and flashAttentionGrad match float64 attention (causal or not, lq ≠ lk, hd 32–128, packed and strided layouts)", { skip }, () => {
+  const fc = unverifiedBackend((cuda as CudaBackend).addon, (cuda as CudaBackend).info);
+  for (const c of FLASH_CASES) {
+    const { p, shared, sizes } = flashSetup(c);
+    const q = uniform(sizes.q, -1, 1);
+    const k = shared ? q : uniform(sizes.k, -1, 1);
+    const v = shared ? q : uniform(sizes.v, -1, 1);
+    const gOut = uniform(sizes.out, -1, 1);
+    const ref = flashReference(p, q, k, v, gOut);
+    const up = (a: Float32Array): Storage => fc.upload(a, "float32");
+    const nan = (n: number): Storage => up(new Float32Array(n).fill(NaN));
+    const sq = up(q), sk = shared ? sq : up(k), sv = shared ? sq : up(v);
+    const owned = shared ? [sq] : [sq, sk, sv];
+
+    // forward
+    const sOut = nan(sizes.out), sLse = nan(p.batch * p.heads * p.lq);
+    assert.equal(fc.flashAttention(sq, sk, sv, sOut, sLse, p), true, `${c.name}: taken`);
+    const out = fc.download(sOut), lse = fc.download(sLse);
+    closeRel(`${c.name}: out`, readHeads(out, p.out, p, p.lq), ref.out, 3e-3);
+    closeRel(`${c.name}: lse`, lse, ref.lse, 1e-3);
+    untouchedOutside(`${c.name}: out`, out, p, [[p.out, p.lq]]);
+
+    // backward, from the reference's out and lse
+    const refOut = new Float32Array(sizes.out);
+    writeHeads(refOut, p.out, p, p.lq, ref.out);
+    const sRefOut = up(refOut), sRefLse = up(Float32Array.from(ref.lse)), sGOut = up(gOut);
+    const sgq = nan(sizes.q), sgk = shared ? sgq : nan(sizes.k), sgv = shared ? sgq : nan(sizes.v);
+    assert.equal(fc.flashAttentionGrad(sq, sk, sv, sRefOut, sGOut, sRefLse, sgq, sgk, sgv, p), true, `${c.name}: grad taken`);
+    const gq = fc.download(sgq), gk = shared ? gq : fc.download(sgk), gv = shared ? gq : fc.download(sgv);
+    closeRel(`${c.name}: gq`, readHeads(gq, p.q, p, p.lq), ref.gq, 1e-2);
+    closeRel(`${c.name}: gk`, readHeads(gk, p.k, p, p.lk), ref.gk, 1e-2);
+    closeRel(`${c.name}: gv`, readHeads(gv, p.v, p, p.lk), ref.gv, 1e-2);
+    if (shared) untouchedOutside(`${c.name}: gqkv`, gq, p, [[p.q, p.lq], [p.k, p.lk], [p.v, p.lk]]);
+    else {
+      untouchedOutside(`${c.name}: gq`, gq, p, [[p.q, p.lq]]);
+      untouchedOutside(`${c.name}: gk`, gk, p, [[p.k, p.lk]]);
+      untouchedOutside(`${c.name}: gv`, gv, p, [[p.v, p.lk]]);
+    }
+    // and the js backend's kernels, where it has them, agree
+    const jq = js.upload(q, "float32"), jk = shared ? jq : js.upload(k, "float32"), jv = shared ? jq : js.upload(v, "float32");
+    const jOut = js.upload(new Float32Array(sizes.out), "float32"), jLse = js.alloc("float32", p.batch * p.heads * p.lq);
+    if (js.flashAttention?.(jq, jk, jv, jOut, jLse, p)) closeRel(`${c.name}: out vs the js backend`, readHeads(out, p.out, p, p.lq), readHeads(js.download(jOut), p.out, p, p.lq), 3e-3);
+    const jg = [sizes.q, sizes.k, sizes.v].map((n) => js.alloc("float32", n));
+    const jRefOut = js.upload(refOut, "float32"), jRefLse = js.upload(Float32Array.from(ref.lse), "float32"), jGOut = js.upload(gOut, "float32");
+    if (js.flashAttentionGrad?.(jq, jk, jv, jRefOut, jGOut, jRefLse, jg[0], jg[1], jg[2], p)) {
+      closeRel(`${c.name}: gk vs the js backend`, readHeads(gk, p.k, p, p.lk), readHeads(js.download(jg[1]), p.k, p, p.lk), 1e-2);
+    }
+    if (p.causal && p.lk > p.lq) {
+      // keys past the last query are kept by no row: exactly zero, not left over
+      for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let j = p.lq; j < p.lk; j++) for (let d = 0; d < p.headDim; d++) {
+        assert.equal(gk[at(p.k, b, h, j, d)], 0, `${c.name}: gk of unkept key ${j}`);
+        assert.equal(gv[at(p.v, b, h, j, d)], 0, `${c.name}: gv of unkept key ${j}`);
+      }
+    }
+    for (const s of [...owned, sOut, sLse, sRefOut, sRefLse, sGOut, ...(shared ? [sgq] : [sgq, sgk, sgv])]) fc.release(s);
+  }
+});
+
+test("cuda: adamStepMulti matches adamStep tensor by tensor (odd sizes, several chunks, more tensors than one launch holds)", { skip }, () => {
+  const fc = unverifiedBackend((cuda as CudaBackend).addon, (cuda as CudaBackend).info);
+  // 155 tensors: sizes 1 and 3, one just over a 16384-element chunk, one of several chunks, and many small odd ones
+  const sizes = [1, 3, 16385, 40000, 999, ...Array.from({ length: 150 }, (_, i) => 1 + ((i * 37) % 301))];
+  for (const [decoupled, weightDecay] of [[false, 0], [false, 0.01], [true, 0.1]] as const) {
+    const p: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step: 3 };
+    const init = sizes.map((n) => [uniform(n), uniform(n), uniform(n, -0.1, 0.1), uniform(n, 0, 0.1)]);
+    const dev = init.map((arrs) => arrs.map((a) => fc.upload(a, "float32")));
+    const col = (j: number): Storage[] => dev.map((x) => x[j]);
+    assert.equal(fc.adamStepMulti(col(0), col(1), col(2), col(3), sizes, p), true);
+    for (let i = 0; i < sizes.length; i++) {
+      const [pp, g, m, v] = init[i].map((a) => js.upload(a, "float32"));
+      js.adamStep(pp, g, m, v, sizes[i], p);
+      const tol = { rtol: 1e-5, atol: 1e-6 };
+      assertClose(`adamStepMulti decoupled=${decoupled} wd=${weightDecay} tensor ${i}: param`, fc.download(dev[i][0]), js.download(pp), tol);
+      assertClose(`adamStepMulti tensor ${i}: m`, fc.download(dev[i][2]), js.download(m), tol);
+      assertClose(`adamStepMulti tensor ${i}: v`, fc.download(dev[i][3]), js.download(v), tol);
+      assert.deepEqual(fc.download(dev[i][1]), init[i][1], `adamStepMulti tensor ${i}: grad untouched`);
+    }
+    for (const s of dev.flat()) fc.release(s);
   }
 });

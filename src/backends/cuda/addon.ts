@@ -76,6 +76,19 @@ export interface CudaAddon {
   adaptiveAvgPool2d(x: H, out: H, planes: number, h: number, w: number, oh: number, ow: number): void;
   adaptiveAvgPool2dGrad(gy: H, gx: H, planes: number, h: number, w: number, oh: number, ow: number): void;
   adamStep(param: H, grad: H, m: H, v: H, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  /**
+   * Adam over many tensors in few launches; the arrays run in parallel, sizes in elements. Optional: an
+   * addon built before it existed lacks it (likewise the two attention entries).
+   */
+  adamStepMulti?(params: readonly H[], grads: readonly H[], ms: readonly H[], vs: readonly H[], sizes: readonly number[], lr: number, beta1: number, beta2: number, eps: number,
+    weightDecay: number, decoupled: boolean, step: number): void;
+  /**
+   * FlashAttention forward. dims: [batch, heads, lq, lk, headDim]; layouts: [offset, batchStride,
+   * headStride, rowStride] for q, k, v and out, in that order (16 numbers). False when it does not take the shape.
+   */
+  flashAttention?(q: H, k: H, v: H, out: H, lse: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[]): boolean;
+  /** FlashAttention backward, arguments as flashAttention; gOut uses out's layout, gq/gk/gv q's, k's and v's. */
+  flashAttentionGrad?(q: H, k: H, v: H, out: H, gOut: H, lse: H, gq: H, gk: H, gv: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[]): boolean;
   /** Device-event timing around work queued between the two calls; timerStop waits and returns ms. */
   timerStart(): void;
   timerStop(): number;

@@ -1,4 +1,4 @@
-import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type Backend, type BinaryOp, type ConvGeometry, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
 import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
@@ -48,6 +48,13 @@ function pool(p: PoolGeometry): number[] {
 export class CudaBackend implements Backend {
   readonly name = "cuda";
   readonly device = "cuda" as const;
+
+  /**
+   * Whether the kernels written without a GPU (flashAttention, flashAttentionGrad, adamStepMulti) run:
+   * INGOT_CUDA_UNVERIFIED=1 when this backend was constructed. Otherwise they return false and the op
+   * layer falls back. Enabled by default once test/backends/cuda.test.ts passes on a GPU host.
+   */
+  readonly unverifiedKernels = process.env.INGOT_CUDA_UNVERIFIED === "1";
 
   constructor(
     readonly addon: CudaAddon,
@@ -287,6 +294,78 @@ export class CudaBackend implements Backend {
     float32("adamStep", param, grad, m, v);
     this.addon.adamStep(h(param), h(grad), h(m), h(v), n, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupled, p.step);
   }
+
+  // ---- written without a GPU: off unless unverifiedKernels (see there) ----
+  /** Adam/AdamW over every group in few launches (native/cuda/attention.cu); false when off or not float32. */
+  adamStepMulti(params: readonly Storage[], grads: readonly Storage[], ms: readonly Storage[], vs: readonly Storage[], sizes: readonly number[], p: AdamParams): boolean {
+    if (!this.unverifiedKernels || !this.addon.adamStepMulti) return false;
+    const n = params.length;
+    if (grads.length !== n || ms.length !== n || vs.length !== n || sizes.length !== n) {
+      throw new Error(`cuda backend: adamStepMulti: ${n} params but ${grads.length} grads, ${ms.length} ms, ${vs.length} vs and ${sizes.length} sizes`);
+    }
+    const groups = [params, grads, ms, vs];
+    if (groups.some((g) => g.some((s) => s.dtype !== "float32"))) return false;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isInteger(sizes[i]) || sizes[i] < 0) throw new Error(`cuda backend: adamStepMulti: sizes[${i}] must be a non-negative integer, got ${sizes[i]}`);
+      for (const [name, g] of [["params", params], ["grads", grads], ["ms", ms], ["vs", vs]] as const) {
+        if (g[i].size < sizes[i]) throw new Error(`cuda backend: adamStepMulti: ${name}[${i}] holds ${g[i].size} elements, fewer than sizes[${i}] = ${sizes[i]}`);
+      }
+    }
+    this.addon.adamStepMulti(params.map(h), grads.map(h), ms.map(h), vs.map(h), sizes, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupled, p.step);
+    return true;
+  }
+
+  /** FlashAttention-2 forward on TF32 tensor cores; false when off or for shapes it does not take (see flashTakes). */
+  flashAttention(q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean {
+    if (!this.unverifiedKernels || !this.addon.flashAttention || !flashTakes(p, [q, k, v, out, lse])) return false;
+    checkFlashOperands("flashAttention", p, [["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq]], lse);
+    return this.addon.flashAttention(h(q), h(k), h(v), h(out), h(lse), flashDims(p), p.scale, p.causal, flashLayouts(p));
+  }
+
+  /** FlashAttention-2 backward: overwrites gq, gk, gv (which may share one buffer); false as flashAttention. */
+  flashAttentionGrad(q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage, gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams): boolean {
+    if (!this.unverifiedKernels || !this.addon.flashAttentionGrad || !flashTakes(p, [q, k, v, out, gOut, lse, gq, gk, gv])) return false;
+    checkFlashOperands("flashAttentionGrad", p, [
+      ["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq], ["gOut", gOut, p.out, p.lq],
+      ["gq", gq, p.q, p.lq], ["gk", gk, p.k, p.lk], ["gv", gv, p.v, p.lk],
+    ], lse);
+    return this.addon.flashAttentionGrad(h(q), h(k), h(v), h(out), h(gOut), h(lse), h(gq), h(gk), h(gv), flashDims(p), p.scale, p.causal, flashLayouts(p));
+  }
+}
+
+/** The largest head size the flash kernels are compiled for (smaller ones are zero-padded up to 32, 64, 96 or 128). */
+const FLASH_MAX_HEAD_DIM = 128;
+/** batch·heads is the grid's y dimension. */
+const FLASH_MAX_BATCH_HEADS = 65535;
+
+/** Whether the flash kernels take these shapes: float32, head size up to 128, at least one key, non-negative integer layouts. */
+function flashTakes(p: FlashAttentionParams, storages: readonly Storage[]): boolean {
+  if (storages.some((s) => s.dtype !== "float32")) return false;
+  if (!(p.headDim >= 1 && p.headDim <= FLASH_MAX_HEAD_DIM) || p.lk < 1 || p.batch * p.heads > FLASH_MAX_BATCH_HEADS) return false;
+  const counts = [p.batch, p.heads, p.lq, p.lk, p.headDim];
+  const layouts = [p.q, p.k, p.v, p.out].flatMap((l) => [l.offset, l.batchStride, l.headStride, l.rowStride]);
+  return [...counts, ...layouts].every((x) => Number.isInteger(x) && x >= 0);
+}
+
+/** The addon trusts its layouts: every operand's last element must lie inside its buffer, and lse must hold batch·heads·lq. */
+function checkFlashOperands(op: string, p: FlashAttentionParams, operands: ReadonlyArray<readonly [string, Storage, AttentionLayout, number]>, lse: Storage): void {
+  for (const [name, s, l, rows] of operands) {
+    if (p.batch === 0 || rows === 0) continue;
+    const last = l.offset + (p.batch - 1) * l.batchStride + (p.heads - 1) * l.headStride + (rows - 1) * l.rowStride + p.headDim - 1;
+    if (last >= s.size) {
+      throw new Error(`cuda backend: ${op}: ${name} (offset ${l.offset}, strides [${l.batchStride}, ${l.headStride}, ${l.rowStride}]) reaches element ${last} of a buffer of ${s.size}`);
+    }
+  }
+  const need = p.batch * p.heads * p.lq;
+  if (lse.size < need) throw new Error(`cuda backend: ${op}: lse holds ${lse.size} elements, expected batch·heads·lq = ${need}`);
+}
+
+function flashDims(p: FlashAttentionParams): number[] {
+  return [p.batch, p.heads, p.lq, p.lk, p.headDim];
+}
+
+function flashLayouts(p: FlashAttentionParams): number[] {
+  return [p.q, p.k, p.v, p.out].flatMap((l) => [l.offset, l.batchStride, l.headStride, l.rowStride]);
 }
 
 function unaryArgs(op: UnaryOp, p: UnaryParams): [number, number, number, number] {

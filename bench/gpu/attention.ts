@@ -1,0 +1,90 @@
+// Causal self-attention on a packed qkv [B, T, 3·d], forward + backward, on the cuda backend. Two modes:
+//   op       causalSelfAttention(qkv, H) and its backward through the op layer: the strided-GEMM path, or
+//            flash attention where the op layer routes to it (the backend's flash kernels are on only with
+//            INGOT_CUDA_UNVERIFIED=1; flashCalls in the output says whether they ran)
+//   kernels  CudaBackend.flashAttention + flashAttentionGrad called directly on the packed buffer
+//            (needs INGOT_CUDA_UNVERIFIED=1): the kernels alone, without the op layer
+// Prints one JSON line: ms per forward+backward (median of `iters` timed runs after warm-up) and the
+// process's peak device memory (inputs included; run each mode in its own process, as device-run.sh does).
+// Usage: node dist/bench/gpu/attention.js [--mode op|kernels] [--batch 16 --heads 12 --seq 1024 --hd 64 --iters 10 --warmup 3]
+import { causalSelfAttention, manualSeed, randn, scope, toDevice, type Tensor } from "../../src/index.js";
+import { backendFor } from "../../src/backends/registry.js";
+import type { FlashAttentionParams } from "../../src/backends/backend.js";
+import type { CudaBackend } from "../../src/backends/cuda/index.js";
+
+const o = { mode: "op", batch: 16, heads: 12, seq: 1024, hd: 64, iters: 10, warmup: 3 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i += 2) {
+  const k = argv[i].replace(/^--/, "") as keyof typeof o;
+  if (!(k in o)) throw new Error(`attention bench: unknown option ${argv[i]}`);
+  (o as Record<string, string | number>)[k] = k === "mode" ? argv[i + 1] : Number(argv[i + 1]);
+}
+if (o.mode !== "op" && o.mode !== "kernels") throw new Error(`attention bench: --mode must be op or kernels, got ${o.mode}`);
+
+const cuda = backendFor("cuda") as CudaBackend;
+const { batch: B, heads: H, seq: T, hd } = o;
+const d = H * hd;
+
+// count flash launches, to tell which path the op layer took
+let flashCalls = 0;
+const fwd = cuda.flashAttention.bind(cuda);
+const bwd = cuda.flashAttentionGrad.bind(cuda);
+cuda.flashAttention = (...args: Parameters<CudaBackend["flashAttention"]>): boolean => {
+  const ran = fwd(...args);
+  if (ran) flashCalls++;
+  return ran;
+};
+cuda.flashAttentionGrad = (...args: Parameters<CudaBackend["flashAttentionGrad"]>): boolean => {
+  const ran = bwd(...args);
+  if (ran) flashCalls++;
+  return ran;
+};
+
+manualSeed(0);
+const qkv = toDevice(randn([B, T, 3 * d]), "cuda").detach().requiresGrad_();
+const gOut = toDevice(randn([B, T, d]), "cuda");
+
+function opStep(): void {
+  scope(() => {
+    const y: Tensor = causalSelfAttention(qkv, H);
+    y.backward(gOut);
+  });
+  qkv.grad?.dispose();
+  qkv.grad = null;
+}
+
+// the packed layout GPT's attention block hands over: heads side by side in each row of 3·d
+const packed = (offset: number): FlashAttentionParams["q"] => ({ offset, batchStride: T * 3 * d, headStride: hd, rowStride: 3 * d });
+const params: FlashAttentionParams = {
+  batch: B, heads: H, lq: T, lk: T, headDim: hd, scale: 1 / Math.sqrt(hd), causal: true,
+  q: packed(0), k: packed(d), v: packed(2 * d), out: { offset: 0, batchStride: T * d, headStride: hd, rowStride: d },
+};
+const out = cuda.alloc("float32", B * T * d, false);
+const lse = cuda.alloc("float32", B * H * T, false);
+const gqkv = cuda.alloc("float32", B * T * 3 * d, false);
+
+function kernelStep(): void {
+  const s = qkv.storage;
+  if (!cuda.flashAttention(s, s, s, out, lse, params)) throw new Error("attention bench: flashAttention declined (is INGOT_CUDA_UNVERIFIED=1 set?)");
+  if (!cuda.flashAttentionGrad(s, s, s, out, gOut.storage, lse, gqkv, gqkv, gqkv, params)) throw new Error("attention bench: flashAttentionGrad declined");
+}
+
+const step = o.mode === "op" ? opStep : kernelStep;
+for (let i = 0; i < o.warmup; i++) step();
+cuda.synchronize();
+const times: number[] = [];
+for (let i = 0; i < o.iters; i++) {
+  const t0 = performance.now();
+  step();
+  cuda.synchronize();
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+const ms = times[Math.floor(times.length / 2)];
+// causal attention: half of 4·B·H·T²·hd forward FLOPs, 2.5× that for the backward (FlashAttention-2's accounting)
+const flops = 0.5 * 4 * B * H * T * T * hd * 3.5;
+console.log(JSON.stringify({
+  impl: o.mode === "op" ? (flashCalls > 0 ? "ingot-op-flash" : "ingot-op-gemm") : "ingot-flash-kernels",
+  unverifiedKernels: cuda.unverifiedKernels, flashCalls, batch: B, heads: H, seq: T, hd,
+  msFwdBwd: ms, tflops: flops / (ms / 1000) / 1e12, peakBytes: cuda.memoryStats().peakBytes, trials: times,
+}));
