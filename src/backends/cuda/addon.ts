@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../package-root.js";
 
 /** An opaque handle to device memory owned by the addon's caching allocator. */
 export interface CudaHandle {
@@ -98,17 +99,11 @@ export interface CudaAddon {
 
 const ADDON_NAME = "ingot_cuda.node";
 
-/** Where the built addon may be: INGOT_CUDA_ADDON, else build/Release under the package root (src/ or dist/src/ layouts). */
+/** Where the built addon may be: INGOT_CUDA_ADDON, else build/Release under the package root. */
 function candidatePaths(): string[] {
   const out: string[] = [];
   if (process.env.INGOT_CUDA_ADDON) out.push(process.env.INGOT_CUDA_ADDON);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    out.push(join(dir, "build", "Release", ADDON_NAME));
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
+  out.push(join(packageRoot() ?? dirname(fileURLToPath(import.meta.url)), "build", "Release", ADDON_NAME));
   return out;
 }
 
