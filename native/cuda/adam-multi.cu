@@ -46,20 +46,7 @@ __global__ void __launch_bounds__(kAdamThreads) adamMultiKernel(const __grid_con
   float* __restrict__ v = grp.v[lo];
   const int64_t start = (int64_t)(blk - grp.firstBlock[lo]) * kAdamChunk;
   const int64_t end = min(grp.n[lo], start + kAdamChunk);
-  // the same arithmetic, in the same order, as adamKernel in kernels.cu
-  for (int64_t i = start + threadIdx.x; i < end; i += kAdamThreads) {
-    float gi = g[i];
-    float pi = p[i];
-    if (wd != 0.f) {
-      if (decoupled) pi *= 1.f - lr * wd;
-      else gi += wd * pi;
-    }
-    const float mi = b1 * m[i] + (1.f - b1) * gi;
-    const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi - (stepSize * mi) / (sqrtf(vi) / sqrtBc2 + eps);
-  }
+  for (int64_t i = start + threadIdx.x; i < end; i += kAdamThreads) adamElement(p, g, m, v, i, lr, b1, b2, eps, wd, decoupled, stepSize, sqrtBc2);
 }
 
 }  // namespace

@@ -952,19 +952,7 @@ __global__ void adaptiveAvgGradKernel(const float* __restrict__ gy, float* __res
 }
 
 __global__ void adamKernel(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ m, float* __restrict__ v, int64_t n, float lr, float b1, float b2, float eps, float wd, bool decoupled, float stepSize, float sqrtBc2) {
-  GRID_STRIDE(i, n) {
-    float gi = g[i];
-    float pi = p[i];
-    if (wd != 0.f) {
-      if (decoupled) pi *= 1.f - lr * wd;
-      else gi += wd * pi;
-    }
-    const float mi = b1 * m[i] + (1.f - b1) * gi;
-    const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
-    m[i] = mi;
-    v[i] = vi;
-    p[i] = pi - (stepSize * mi) / (sqrtf(vi) / sqrtBc2 + eps);
-  }
+  GRID_STRIDE(i, n) adamElement(p, g, m, v, i, lr, b1, b2, eps, wd, decoupled, stepSize, sqrtBc2);
 }
 
 // ---------- host-side helpers ----------

@@ -31,6 +31,25 @@ struct PoolG {
   int planes, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, countIncludePad;
 };
 
+#ifdef __CUDACC__
+// One Adam/AdamW element update, shared by the single- and multi-tensor kernels so that they agree to
+// the bit (and with the js reference's order of operations).
+__device__ __forceinline__ void adamElement(float* __restrict__ p, const float* __restrict__ g, float* __restrict__ m, float* __restrict__ v, int64_t i, float lr,
+                                            float b1, float b2, float eps, float wd, bool decoupled, float stepSize, float sqrtBc2) {
+  float gi = g[i];
+  float pi = p[i];
+  if (wd != 0.f) {
+    if (decoupled) pi *= 1.f - lr * wd;
+    else gi += wd * pi;
+  }
+  const float mi = b1 * m[i] + (1.f - b1) * gi;
+  const float vi = b2 * v[i] + (1.f - b2) * gi * gi;
+  m[i] = mi;
+  v[i] = vi;
+  p[i] = pi - (stepSize * mi) / (sqrtf(vi) / sqrtBc2 + eps);
+}
+#endif
+
 void check(cudaError_t e, const char* what);
 void checkLaunch(const char* what);
 
