@@ -1,7 +1,8 @@
 // A cross-process lock for read-modify-write of a small file (api-keys.json): a lock file created with
 // O_EXCL holds the owner's pid. Two `ingot keys create` at once then both land instead of one
 // overwriting the other. A lock whose owner died (kill -9 mid-write) is taken over, not waited on.
-import { open, readFile, rm, stat } from "node:fs/promises";
+import type { BigIntStats } from "node:fs";
+import { link, open, rename, rm, stat } from "node:fs/promises";
 
 /** Options of withFileLock. */
 export interface FileLockOptions {
@@ -22,17 +23,53 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Whether the lock at `lockPath` was left by a dead process or is older than staleMs. */
-async function isStale(lockPath: string, staleMs: number): Promise<boolean> {
+/** Which file a stat describes: inode and modification time in ns (inode numbers alone get reused). */
+function identity(s: BigIntStats): string {
+  return `${s.ino}:${s.mtimeNs}`;
+}
+
+/**
+ * The identity of the lock at `lockPath` when it was left by a dead process or is older than staleMs,
+ * else null (held, being written this instant, or already gone). The pid and the identity come from one
+ * open handle, so they describe the same file even if the lock is replaced meanwhile.
+ */
+export async function staleLockIdentity(lockPath: string, staleMs: number): Promise<string | null> {
+  let fh;
   try {
-    const [text, s] = await Promise.all([readFile(lockPath, "utf8"), stat(lockPath)]);
-    const pid = Number(text.trim());
-    if (Date.now() - s.mtimeMs > staleMs) return true;
-    // an empty file is a lock being written this instant: not stale
-    return Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid);
+    fh = await open(lockPath, "r");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false; // released meanwhile: just retry
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null; // released meanwhile: just retry
     throw e;
+  }
+  try {
+    const pid = Number((await fh.readFile("utf8")).trim());
+    const s = await fh.stat({ bigint: true });
+    const old = Date.now() - Number(s.mtimeMs) > staleMs;
+    // an empty file is a lock being written this instant: not stale
+    return old || (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid)) ? identity(s) : null;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Removes the stale lock whose identity was `stale`, and only that one. Two waiters may judge the same
+ * dead lock stale; by the time the slower one acts, the faster may have replaced it with its own live
+ * lock. So the lock is first renamed aside (atomic: one waiter gets it), then checked: if it is not the
+ * stale file, it is linked back (which fails rather than overwrite a newer lock) instead of deleted.
+ */
+export async function removeStaleLock(lockPath: string, stale: string): Promise<void> {
+  const aside = `${lockPath}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    await rename(lockPath, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // another waiter took it first
+    throw e;
+  }
+  try {
+    if (identity(await stat(aside, { bigint: true })) !== stale) await link(aside, lockPath).catch(() => undefined);
+  } finally {
+    await rm(aside, { force: true });
   }
 }
 
@@ -52,8 +89,9 @@ export async function withFileLock<T>(path: string, fn: () => Promise<T>, opts: 
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    if (await isStale(lockPath, opts.staleMs ?? 60_000)) {
-      await rm(lockPath, { force: true });
+    const stale = await staleLockIdentity(lockPath, opts.staleMs ?? 60_000);
+    if (stale !== null) {
+      await removeStaleLock(lockPath, stale);
       continue;
     }
     if (Date.now() > deadline) throw new Error(`${path} is locked by another process (lock file ${lockPath}); if none is running, delete the lock file`);
