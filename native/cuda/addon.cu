@@ -51,6 +51,7 @@ struct State {
   cudaStream_t stream = nullptr;
   Cublas blas;
   void* blasWorkspace = nullptr;
+  std::string dnnError = "not loaded";  // why convolutions do not use cuDNN ("" when they may)
   int precision = 1;  // float32 matmul: 0 full fp32, 1 TF32 tensor cores, 2 bf16 tensor cores (fp32 in, out, accumulate)
   cudaEvent_t t0 = nullptr, t1 = nullptr;
   // caching allocator: rounded size -> free blocks
@@ -319,6 +320,7 @@ FN(Init_) {
         check(cudaEventCreate(&g.t0), "cudaEventCreate");
         check(cudaEventCreate(&g.t1), "cudaEventCreate");
         g.blas.error = loadCublas();
+        g.dnnError = dnnLoad();
         g.ready = true;
         g.reason = "";
       }
@@ -336,6 +338,8 @@ FN(Init_) {
       setNum("multiprocessors", prop.multiProcessorCount);
       setNum("totalMemory", (double)prop.totalGlobalMem);
       setStr("cublasError", g.blas.error);
+      setStr("cudnnError", g.dnnError);
+      setNum("cudnnVersion", (double)dnnVersion());
     }
     return result;
   });
@@ -868,6 +872,49 @@ FN(FlashAttentionGrad) {
   });
 }
 
+// The convolution geometry as the TS side flattens it: im2col's 14 numbers, then cout and groups.
+Conv2dP conv2dParams(const Args& a, size_t i) {
+  auto v = a.ints(i);
+  if (v.size() != 16) throw JsError("cuda addon: conv2d geometry needs 16 numbers");
+  for (int64_t x : v)
+    if (x < 0 || x > INT32_MAX) throw JsError("cuda backend: conv2d geometry numbers must lie in [0, 2^31)");
+  Conv2dP p;
+  p.g = ConvG{(int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4], (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9], (int)v[10], (int)v[11], (int)v[12], (int)v[13]};
+  p.cout = (int)v[14];
+  p.groups = (int)v[15];
+  return p;
+}
+
+// conv2d(x, w, out, geometry) → whether cuDNN ran it (false: not loaded, or it does not take the shape)
+FN(Conv2d) {
+  BODY({
+    requireReady();
+    const Conv2dP p = conv2dParams(a, 3);
+    Scratch scratch;
+    return boolean(env, dnnConv2d((const float*)a.ptr(0), (const float*)a.ptr(1), (float*)a.ptr(2), p, g.precision, scratchAlloc, &scratch, g.stream));
+  });
+}
+
+// conv2dGradInput(gy, w, gx, geometry) → whether cuDNN ran it; gx is overwritten
+FN(Conv2dGradInput) {
+  BODY({
+    requireReady();
+    const Conv2dP p = conv2dParams(a, 3);
+    Scratch scratch;
+    return boolean(env, dnnConv2dGradInput((const float*)a.ptr(0), (const float*)a.ptr(1), (float*)a.ptr(2), p, g.precision, scratchAlloc, &scratch, g.stream));
+  });
+}
+
+// conv2dGradWeight(x, gy, gw, geometry) → whether cuDNN ran it; gw is overwritten
+FN(Conv2dGradWeight) {
+  BODY({
+    requireReady();
+    const Conv2dP p = conv2dParams(a, 3);
+    Scratch scratch;
+    return boolean(env, dnnConv2dGradWeight((const float*)a.ptr(0), (const float*)a.ptr(1), (float*)a.ptr(2), p, g.precision, scratchAlloc, &scratch, g.stream));
+  });
+}
+
 // timerStart() / timerStop() → milliseconds between them on the stream (device events)
 FN(TimerStart) {
   BODY({
@@ -924,6 +971,7 @@ napi_value Init(napi_env env, napi_value exports) {
     {"avgPool2d", AvgPool2d}, {"avgPool2dGrad", AvgPool2dGrad}, {"adaptiveAvgPool2d", AdaptiveAvgPool2d},
     {"adaptiveAvgPool2dGrad", AdaptiveAvgPool2dGrad}, {"adamStep", AdamStep},
     {"adamStepMulti", AdamStepMulti}, {"flashAttention", FlashAttention}, {"flashAttentionGrad", FlashAttentionGrad},
+    {"conv2d", Conv2d}, {"conv2dGradInput", Conv2dGradInput}, {"conv2dGradWeight", Conv2dGradWeight},
     {"timerStart", TimerStart}, {"timerStop", TimerStop}, {"memoryStats", MemoryStats}, {"emptyCache", EmptyCache},
   };
   for (const Entry& e : entries) {

@@ -2,6 +2,7 @@
 // launch errors are thrown as std::runtime_error (the N-API layer turns them into JS errors).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <cuda_runtime.h>
 
 namespace ingot {
@@ -120,5 +121,22 @@ bool flashAttentionForward(const float* q, const float* k, const float* v, float
 // Overwrites gq, gk, gv (which may share one buffer) from out, gOut and lse; false as above.
 bool flashAttentionBackward(const float* q, const float* k, const float* v, const float* out, const float* gOut, const float* lse, float* gq, float* gk, float* gv,
                             const FlashParams& p, ScratchFn scratch, void* ctx, cudaStream_t s);
+
+// ---- cuDNN convolutions (cudnn.cu): libcudnn opened with dlopen, float32 NCHW ----
+// x [n, c, h, w] ⋆ w [cout, c/groups, kh, kw] → y [n, cout, oh, ow], geometry as im2col's.
+struct Conv2dP {
+  ConvG g;
+  int cout, groups;
+};
+// Opens libcudnn (INGOT_CUDNN, libcudnn.so.9, libcudnn.so) and resolves its symbols: "" on success, else
+// why convolutions will not use it. Without it every dnn* entry below returns false.
+std::string dnnLoad();
+// The loaded library's cudnnGetVersion() (e.g. 90100 for 9.1.0), 0 when none.
+size_t dnnVersion();
+// precision as the matmul precision (0 FMA only, 1 and 2 TF32 tensor cores allowed). Each returns false,
+// queuing nothing, when cuDNN is missing or does not take the geometry; outputs are overwritten.
+bool dnnConv2d(const float* x, const float* w, float* y, const Conv2dP& p, int precision, ScratchFn scratch, void* ctx, cudaStream_t s);
+bool dnnConv2dGradInput(const float* gy, const float* w, float* gx, const Conv2dP& p, int precision, ScratchFn scratch, void* ctx, cudaStream_t s);
+bool dnnConv2dGradWeight(const float* x, const float* gy, float* gw, const Conv2dP& p, int precision, ScratchFn scratch, void* ctx, cudaStream_t s);
 
 }  // namespace ingot

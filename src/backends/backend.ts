@@ -126,6 +126,16 @@ export interface Backend {
    * sizes[i] is the element count of group i. False, doing nothing, when it does not take the groups.
    */
   adamStepMulti?(params: readonly Storage[], grads: readonly Storage[], ms: readonly Storage[], vs: readonly Storage[], sizes: readonly number[], p: AdamParams): boolean;
+  /**
+   * Optional whole convolution (cuDNN on cuda): out = x ⋆ w, cross-correlation as PyTorch, no bias, with
+   * x [n, c, h, w], w [cout, c/groups, kh, kw] and out [n, cout, oh, ow], float32, dense NCHW. Overwrites
+   * out. Returns false, doing nothing, for what it does not take; the caller then runs im2col + GEMM.
+   */
+  conv2d?(x: Storage, w: Storage, out: Storage, p: Conv2dParams): boolean;
+  /** Optional: the gradient of conv2d with respect to x, from gy (laid out like out); overwrites gx. False as conv2d. */
+  conv2dGradInput?(gy: Storage, w: Storage, gx: Storage, p: Conv2dParams): boolean;
+  /** Optional: the gradient of conv2d with respect to w, from x and gy; overwrites (does not accumulate into) gw. False as conv2d. */
+  conv2dGradWeight?(x: Storage, gy: Storage, gw: Storage, p: Conv2dParams): boolean;
   /** Optional: a matmul with explicit leading dimensions, batch strides and offsets (StridedMatmulParams). */
   matmulStrided?(a: Storage, b: Storage, out: Storage, p: StridedMatmulParams): void;
   /** Optional: how float32 matmuls may round inputs on this device (see setFloat32MatmulPrecision). */
@@ -231,6 +241,12 @@ export interface Window2d {
 export interface ConvGeometry extends Window2d {
   n: number;
   c: number;
+}
+
+/** A whole 2-D convolution: the im2col window plus the output channels and channel groups. */
+export interface Conv2dParams extends ConvGeometry {
+  cout: number;
+  groups: number;
 }
 
 export interface PoolGeometry extends Window2d {

@@ -2,8 +2,8 @@
 // Without a built addon or a GPU (CI) every GPU test is skipped, printing why.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { JsBackend, causalSelfAttention, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
-import type { AdamParams, AttentionLayout, ConvGeometry, FlashAttentionParams, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
+import { HostStorage, JsBackend, causalSelfAttention, conv1d, conv2d, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, withBackend, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
+import type { AdamParams, AttentionLayout, Conv2dParams, ConvGeometry, FlashAttentionParams, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
 import { CudaBackend, CudaStorage } from "../../src/backends/cuda/index.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle } from "../../src/backends/cuda/addon.js";
@@ -970,5 +970,241 @@ test("cuda: adamStepMulti matches adamStep tensor by tensor (odd sizes, several 
       assert.deepEqual(fc.download(dev[i][1]), init[i][1], `adamStepMulti tensor ${i}: grad untouched`);
     }
     for (const s of dev.flat()) fc.release(s);
+  }
+});
+
+// ---------- cuDNN convolutions (written without a GPU, off unless INGOT_CUDA_UNVERIFIED=1) ----------
+
+// no GPU needed: a stand-in addon records what the backend would launch
+test("cuda backend: cuDNN conv2d and its gradients are off without INGOT_CUDA_UNVERIFIED=1, pass their geometry through, and check their arguments", () => {
+  const calls: unknown[][] = [];
+  const record = (result: unknown) => (...args: unknown[]): unknown => {
+    calls.push(args);
+    return result;
+  };
+  // the addon answers false for the weight gradient: the backend passes that on
+  const fake = { conv2d: record(true), conv2dGradInput: record(true), conv2dGradWeight: record(false) } as unknown as CudaAddon;
+  const info: CudaDeviceInfo = { ok: true, reason: "" };
+  const st = (size: number, dtype: DType = "float32"): CudaStorage => new CudaStorage({} as CudaHandle, dtype, size);
+  // x [2, 4, 7, 9] ⋆ w [6, 2, 3, 3], groups 2, stride [2, 1], padding [1, 2], dilation [1, 2]:
+  // oh = ⌊(7 + 2 − 2 − 1) / 2⌋ + 1 = 4, ow = ⌊(9 + 4 − 4 − 1) / 1⌋ + 1 = 9
+  const p: Conv2dParams = { n: 2, c: 4, h: 7, w: 9, kh: 3, kw: 3, strideH: 2, strideW: 1, padH: 1, padW: 2, dilationH: 1, dilationW: 2, oh: 4, ow: 9, cout: 6, groups: 2 };
+  const geometry = [2, 4, 7, 9, 3, 3, 2, 1, 1, 2, 1, 2, 4, 9, 6, 2];
+  const x = st(2 * 4 * 7 * 9), w = st(6 * 2 * 3 * 3), out = st(2 * 6 * 4 * 9);
+
+  const saved = process.env.INGOT_CUDA_UNVERIFIED;
+  delete process.env.INGOT_CUDA_UNVERIFIED;
+  let off: CudaBackend;
+  try {
+    off = new CudaBackend(fake, info);
+  } finally {
+    if (saved !== undefined) process.env.INGOT_CUDA_UNVERIFIED = saved;
+  }
+  assert.equal(off.conv2d(x, w, out, p), false);
+  assert.equal(off.conv2dGradInput(out, w, x, p), false);
+  assert.equal(off.conv2dGradWeight(x, out, w, p), false);
+  assert.equal(calls.length, 0, "nothing reaches the addon while the kernels are off");
+
+  const on = unverifiedBackend(fake, info);
+  assert.equal(on.conv2d(x, w, out, p), true);
+  assert.deepEqual(calls[0], [x.handle, w.handle, out.handle, geometry]);
+  assert.equal(on.conv2dGradInput(out, w, x, p), true);
+  assert.deepEqual(calls[1], [out.handle, w.handle, x.handle, geometry]);
+  assert.equal(on.conv2dGradWeight(x, out, w, p), false, "the addon's false comes back");
+  assert.deepEqual(calls[2], [x.handle, out.handle, w.handle, geometry]);
+
+  // storages short of the geometry, a geometry at odds with itself: clear errors, nothing launched
+  assert.throws(() => on.conv2d(x, w, st(431), p), /conv2d: out holds 431 elements, the geometry needs 432/);
+  assert.throws(() => on.conv2dGradInput(out, st(107), x, p), /conv2dGradInput: w holds 107 elements, the geometry needs 108/);
+  assert.throws(() => on.conv2dGradWeight(st(503), out, w, p), /conv2dGradWeight: x holds 503 elements, the geometry needs 504/);
+  assert.throws(() => on.conv2d(x, w, out, { ...p, groups: 3 }), /groups=3 must divide input channels 4 and output channels 6/);
+  assert.throws(() => on.conv2d(x, w, out, { ...p, oh: 5 }), /output \[5, 9\] does not match the window over \[7, 9\], which gives \[4, 9\]/);
+  assert.throws(() => on.conv2d(x, w, out, { ...p, strideW: 0 }), /strideW must be at least 1, got 0/);
+  assert.throws(() => on.conv2d(x, w, out, { ...p, padH: 0.5 }), /padH must be a non-negative integer, got 0.5/);
+  // what cuDNN is not asked: other dtypes, empty tensors, tensors past 2^31 − 1 elements
+  assert.equal(on.conv2d(x, w, st(432, "int32"), p), false);
+  assert.equal(on.conv2d(x, w, out, { ...p, n: 0 }), false);
+  assert.equal(on.conv2d(x, w, out, { ...p, n: 2 ** 24 }), false); // x: 2^24 · 252 elements
+  assert.equal(calls.length, 3);
+  // an addon built before the cuDNN entries
+  assert.equal(unverifiedBackend({} as CudaAddon, info).conv2d(x, w, out, p), false);
+});
+
+interface ConvCase {
+  name: string;
+  x: number[];
+  w: number[];
+  bias: boolean;
+  run: (x: Tensor, w: Tensor, b: Tensor | null) => Tensor;
+}
+
+const CONV_CASES: ConvCase[] = [
+  { name: "3×3, stride 2, padding 1, bias", x: [2, 3, 9, 11], w: [4, 3, 3, 3], bias: true, run: (x, w, b) => conv2d(x, w, b, { stride: 2, padding: 1 }) },
+  { name: "3×3, dilation 2, padding 2", x: [2, 4, 10, 10], w: [6, 4, 3, 3], bias: false, run: (x, w, b) => conv2d(x, w, b, { dilation: 2, padding: 2 }) },
+  { name: "groups 2, padding 1, bias", x: [3, 4, 8, 7], w: [6, 2, 3, 3], bias: true, run: (x, w, b) => conv2d(x, w, b, { padding: 1, groups: 2 }) },
+  { name: "1×1", x: [2, 8, 5, 5], w: [16, 8, 1, 1], bias: true, run: (x, w, b) => conv2d(x, w, b) },
+  { name: "5×5, stride [2, 1], padding [2, 1]", x: [1, 3, 13, 13], w: [5, 3, 5, 5], bias: false, run: (x, w, b) => conv2d(x, w, b, { stride: [2, 1], padding: [2, 1] }) },
+  { name: "odd 2×4 kernel, stride [1, 3], padding [0, 2], dilation [2, 1]", x: [3, 5, 7, 9], w: [7, 5, 2, 4], bias: true, run: (x, w, b) => conv2d(x, w, b, { stride: [1, 3], padding: [0, 2], dilation: [2, 1] }) },
+  { name: "conv1d, groups 2, stride 2, padding 2", x: [2, 4, 17], w: [6, 2, 5], bias: true, run: (x, w, b) => conv1d(x, w, b, { stride: 2, padding: 2, groups: 2 }) },
+];
+
+interface ConvResult {
+  y: TypedArray;
+  gy: Float32Array;
+  gx: TypedArray;
+  gw: TypedArray;
+  gb: TypedArray | null;
+}
+
+/** Runs a case forward and backward on `device` (inputs uploaded there), with gy drawn afresh unless given. */
+function convCase(c: ConvCase, data: { x: Float32Array; w: Float32Array; b: Float32Array }, device: "cpu" | "cuda", gyGiven?: Float32Array): ConvResult {
+  const make = (a: Float32Array, shape: number[]): Tensor => {
+    const t = tensor(a, { shape });
+    return (device === "cuda" ? noGrad(() => toDevice(t, "cuda")).detach() : t).requiresGrad_();
+  };
+  const x = make(data.x, c.x), w = make(data.w, c.w), b = c.bias ? make(data.b, [c.w[0]]) : null;
+  const y = c.run(x, w, b);
+  const gy = gyGiven ?? uniform(y.size, -1, 1);
+  const g = tensor(gy, { shape: y.shape });
+  y.backward(device === "cuda" ? toDevice(g, "cuda") : g);
+  const grad = (t: Tensor): TypedArray => (t.grad as Tensor).dataSync();
+  return { y: y.dataSync(), gy, gx: grad(x), gw: grad(w), gb: b ? grad(b) : null };
+}
+
+function convData(c: ConvCase): { x: Float32Array; w: Float32Array; b: Float32Array } {
+  return { x: uniform(numel(c.x), -1, 1), w: uniform(numel(c.w), -1, 1), b: uniform(c.w[0], -1, 1) };
+}
+
+function convAgree(what: string, got: ConvResult, want: ConvResult, tol: number): void {
+  closeRel(`${what}: out`, got.y, want.y, tol);
+  closeRel(`${what}: grad x`, got.gx, want.gx, tol);
+  closeRel(`${what}: grad w`, got.gw, want.gw, tol);
+  if (want.gb) closeRel(`${what}: grad bias`, got.gb as TypedArray, want.gb, tol);
+}
+
+/**
+ * Visits every (output element, weight element, input element) product of a convolution, straight from
+ * its definition (no im2col); out-of-bounds input positions (zero padding) are skipped.
+ */
+function convProducts(p: Conv2dParams, visit: (xi: number, wi: number, oi: number) => void): void {
+  const cg = p.c / p.groups, og = p.cout / p.groups;
+  for (let b = 0; b < p.n; b++) for (let o = 0; o < p.cout; o++) for (let i = 0; i < p.oh; i++) for (let j = 0; j < p.ow; j++) {
+    const oi = ((b * p.cout + o) * p.oh + i) * p.ow + j;
+    const grp = Math.floor(o / og);
+    for (let ci = 0; ci < cg; ci++) for (let u = 0; u < p.kh; u++) for (let v = 0; v < p.kw; v++) {
+      const yy = i * p.strideH - p.padH + u * p.dilationH, xx = j * p.strideW - p.padW + v * p.dilationW;
+      if (yy < 0 || yy >= p.h || xx < 0 || xx >= p.w) continue;
+      visit(((b * p.c + grp * cg + ci) * p.h + yy) * p.w + xx, ((o * cg + ci) * p.kh + u) * p.kw + v, oi);
+    }
+  }
+}
+
+/** A js backend with whole-convolution kernels written from the definition, recording each call; `decline` makes one refuse. */
+class DirectConvBackend extends JsBackend {
+  override readonly name = "js-direct-conv";
+  readonly calls: Array<[string, Conv2dParams]> = [];
+  decline: "conv2d" | "conv2dGradInput" | "conv2dGradWeight" | null = null;
+
+  private take(op: "conv2d" | "conv2dGradInput" | "conv2dGradWeight", p: Conv2dParams): boolean {
+    this.calls.push([op, p]);
+    return this.decline !== op;
+  }
+  conv2d(x: Storage, w: Storage, out: Storage, p: Conv2dParams): boolean {
+    if (!this.take("conv2d", p)) return false;
+    const [X, W, O] = [x, w, out].map((s) => (s as HostStorage).data as Float32Array);
+    const acc = new Float64Array(p.n * p.cout * p.oh * p.ow);
+    convProducts(p, (xi, wi, oi) => (acc[oi] += X[xi] * W[wi]));
+    O.set(acc);
+    return true;
+  }
+  conv2dGradInput(gy: Storage, w: Storage, gx: Storage, p: Conv2dParams): boolean {
+    if (!this.take("conv2dGradInput", p)) return false;
+    const [G, W, GX] = [gy, w, gx].map((s) => (s as HostStorage).data as Float32Array);
+    const acc = new Float64Array(p.n * p.c * p.h * p.w);
+    convProducts(p, (xi, wi, oi) => (acc[xi] += G[oi] * W[wi]));
+    GX.set(acc);
+    return true;
+  }
+  conv2dGradWeight(x: Storage, gy: Storage, gw: Storage, p: Conv2dParams): boolean {
+    if (!this.take("conv2dGradWeight", p)) return false;
+    const [X, G, GW] = [x, gy, gw].map((s) => (s as HostStorage).data as Float32Array);
+    const acc = new Float64Array(p.cout * (p.c / p.groups) * p.kh * p.kw);
+    convProducts(p, (xi, wi, oi) => (acc[wi] += G[oi] * X[xi]));
+    GW.set(acc);
+    return true;
+  }
+}
+
+// no GPU needed: the op layer's use of the optional kernels, checked with kernels written from the definition
+test("conv2d and conv1d use a backend's whole-convolution kernels (geometry, bias, gradients) and fall back to im2col where one declines", () => {
+  const direct = new DirectConvBackend();
+  registerBackend(direct);
+  for (const c of CONV_CASES) {
+    const data = convData(c);
+    const ref = withBackend("js", () => convCase(c, data, "cpu"));
+    direct.calls.length = 0;
+    direct.decline = null;
+    const got = withBackend(direct.name, () => convCase(c, data, "cpu", ref.gy));
+    convAgree(c.name, got, ref, 1e-5);
+    assert.deepEqual(direct.calls.map(([op]) => op), ["conv2d", "conv2dGradInput", "conv2dGradWeight"], `${c.name}: every pass through the kernels`);
+    const p = direct.calls[0][1];
+    const is1d = c.x.length === 3;
+    assert.deepEqual([p.n, p.c, p.cout, p.kh, p.kw], [c.x[0], c.x[1], c.w[0], is1d ? 1 : c.w[2], is1d ? c.w[2] : c.w[3]], `${c.name}: geometry`);
+    assert.equal(p.groups * c.w[1], c.x[1], `${c.name}: groups`);
+    for (const decline of ["conv2d", "conv2dGradInput", "conv2dGradWeight"] as const) {
+      direct.decline = decline;
+      convAgree(`${c.name}, ${decline} declined`, withBackend(direct.name, () => convCase(c, data, "cpu", ref.gy)), ref, 1e-5);
+    }
+  }
+});
+
+const cudnnSkip: string | false = skip || (cuda && (cuda as CudaBackend).info.cudnnError !== "" ? `cuDNN not loaded: ${(cuda as CudaBackend).info.cudnnError ?? "an addon built before cuDNN support"}` : false);
+
+/** A cuda backend that notes each cuDNN convolution it ran (a decline would send the op layer to im2col unseen). */
+class NotingCudnnBackend extends CudaBackend {
+  readonly ran: string[] = [];
+  override conv2d(x: Storage, w: Storage, out: Storage, p: Conv2dParams): boolean {
+    return this.note("conv2d", super.conv2d(x, w, out, p));
+  }
+  override conv2dGradInput(gy: Storage, w: Storage, gx: Storage, p: Conv2dParams): boolean {
+    return this.note("conv2dGradInput", super.conv2dGradInput(gy, w, gx, p));
+  }
+  override conv2dGradWeight(x: Storage, gy: Storage, gw: Storage, p: Conv2dParams): boolean {
+    return this.note("conv2dGradWeight", super.conv2dGradWeight(x, gy, gw, p));
+  }
+  private note(op: string, ran: boolean): boolean {
+    if (ran) this.ran.push(op);
+    return ran;
+  }
+}
+
+test("cuda: cuDNN conv2d and conv1d (forward, grad x, grad w) match the js im2col path, TF32 and full float32", { skip: cudnnSkip }, () => {
+  const base = cuda as CudaBackend;
+  const before = process.env.INGOT_CUDA_UNVERIFIED;
+  process.env.INGOT_CUDA_UNVERIFIED = "1";
+  let dnn: NotingCudnnBackend;
+  try {
+    dnn = new NotingCudnnBackend(base.addon, base.info);
+  } finally {
+    if (before === undefined) delete process.env.INGOT_CUDA_UNVERIFIED;
+    else process.env.INGOT_CUDA_UNVERIFIED = before;
+  }
+  registerBackend(dnn);
+  try {
+    for (const c of CONV_CASES) {
+      const data = convData(c);
+      const ref = withBackend("js", () => convCase(c, data, "cpu"));
+      for (const precision of ["high", "highest"] as const) {
+        dnn.setMatmulPrecision(precision);
+        dnn.ran.length = 0;
+        const got = convCase(c, data, "cuda", ref.gy);
+        assert.deepEqual(dnn.ran, ["conv2d", "conv2dGradInput", "conv2dGradWeight"], `${c.name} [${precision}]: cuDNN ran every pass`);
+        // TF32 keeps 10 mantissa bits; full float32 leaves only summation order (and Winograd/FFT rounding)
+        convAgree(`${c.name} [${precision}]`, got, ref, precision === "high" ? 1e-2 : 1e-4);
+      }
+    }
+  } finally {
+    dnn.setMatmulPrecision("high");
+    registerBackend(base);
   }
 });

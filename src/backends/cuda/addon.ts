@@ -19,6 +19,10 @@ export interface CudaDeviceInfo {
   totalMemory?: number;
   /** Empty when cuBLAS loaded; otherwise why matmul is unavailable. */
   cublasError?: string;
+  /** Empty when cuDNN loaded; otherwise why convolutions stay on im2col + GEMM. Absent from addons built before it. */
+  cudnnError?: string;
+  /** cudnnGetVersion() of the loaded cuDNN (e.g. 90100), 0 when none. */
+  cudnnVersion?: number;
 }
 
 export interface CudaMemoryStats {
@@ -90,6 +94,16 @@ export interface CudaAddon {
   flashAttention?(q: H, k: H, v: H, out: H, lse: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[]): boolean;
   /** FlashAttention backward, arguments as flashAttention; gOut uses out's layout, gq/gk/gv q's, k's and v's. */
   flashAttentionGrad?(q: H, k: H, v: H, out: H, gOut: H, lse: H, gq: H, gk: H, gv: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[]): boolean;
+  /**
+   * cuDNN convolution, out = x ⋆ w (no bias), float32 NCHW. geometry: im2col's 14 numbers [n, c, h, w, kh,
+   * kw, strideH, strideW, padH, padW, dilationH, dilationW, oh, ow], then cout and groups. False when cuDNN
+   * did not load or does not take the shape (nothing queued).
+   */
+  conv2d?(x: H, w: H, out: H, geometry: readonly number[]): boolean;
+  /** cuDNN gradient of conv2d with respect to x; overwrites gx. Arguments and result as conv2d. */
+  conv2dGradInput?(gy: H, w: H, gx: H, geometry: readonly number[]): boolean;
+  /** cuDNN gradient of conv2d with respect to w; overwrites gw. Arguments and result as conv2d. */
+  conv2dGradWeight?(x: H, gy: H, gw: H, geometry: readonly number[]): boolean;
   /** Device-event timing around work queued between the two calls; timerStop waits and returns ms. */
   timerStart(): void;
   timerStop(): number;

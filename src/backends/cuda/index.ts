@@ -1,4 +1,4 @@
-import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type Conv2dParams, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
 import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
@@ -50,7 +50,8 @@ export class CudaBackend implements Backend {
   readonly device = "cuda" as const;
 
   /**
-   * Whether the kernels written without a GPU (flashAttention, flashAttentionGrad, adamStepMulti) run:
+   * Whether the kernels written without a GPU (flashAttention, flashAttentionGrad, adamStepMulti, and the
+   * cuDNN convolutions conv2d, conv2dGradInput, conv2dGradWeight) run:
    * INGOT_CUDA_UNVERIFIED=1 when this backend was constructed. Otherwise they return false and the op
    * layer falls back. Enabled by default once test/backends/cuda.test.ts passes on a GPU host.
    */
@@ -331,6 +332,71 @@ export class CudaBackend implements Backend {
     ], lse);
     return this.addon.flashAttentionGrad(h(q), h(k), h(v), h(out), h(gOut), h(lse), h(gq), h(gk), h(gv), flashDims(p), p.scale, p.causal, flashLayouts(p));
   }
+
+  /** out = x ⋆ w through cuDNN (native/cuda/cudnn.cu); false when off, not float32, or cuDNN does not take it. */
+  conv2d(x: Storage, w: Storage, out: Storage, p: Conv2dParams): boolean {
+    if (!this.unverifiedKernels || !this.addon.conv2d || !convTakes("conv2d", p, [x, w, out])) return false;
+    checkConvOperands("conv2d", p, [["x", x, xElements(p)], ["w", w, wElements(p)], ["out", out, outElements(p)]]);
+    return this.addon.conv2d(h(x), h(w), h(out), convParams(p));
+  }
+
+  /** gx = the gradient of conv2d with respect to x, from gy, through cuDNN (overwritten); false as conv2d. */
+  conv2dGradInput(gy: Storage, w: Storage, gx: Storage, p: Conv2dParams): boolean {
+    if (!this.unverifiedKernels || !this.addon.conv2dGradInput || !convTakes("conv2dGradInput", p, [gy, w, gx])) return false;
+    checkConvOperands("conv2dGradInput", p, [["gy", gy, outElements(p)], ["w", w, wElements(p)], ["gx", gx, xElements(p)]]);
+    return this.addon.conv2dGradInput(h(gy), h(w), h(gx), convParams(p));
+  }
+
+  /** gw = the gradient of conv2d with respect to w, from x and gy, through cuDNN (overwritten); false as conv2d. */
+  conv2dGradWeight(x: Storage, gy: Storage, gw: Storage, p: Conv2dParams): boolean {
+    if (!this.unverifiedKernels || !this.addon.conv2dGradWeight || !convTakes("conv2dGradWeight", p, [x, gy, gw])) return false;
+    checkConvOperands("conv2dGradWeight", p, [["x", x, xElements(p)], ["gy", gy, outElements(p)], ["gw", gw, wElements(p)]]);
+    return this.addon.conv2dGradWeight(h(x), h(gy), h(gw), convParams(p));
+  }
+}
+
+/** cuDNN's 4-d descriptors take int sizes and index a tensor with 32-bit element counts. */
+const CUDNN_MAX_ELEMENTS = 2 ** 31 - 1;
+
+const xElements = (p: Conv2dParams): number => p.n * p.c * p.h * p.w;
+const wElements = (p: Conv2dParams): number => p.cout * (p.c / p.groups) * p.kh * p.kw;
+const outElements = (p: Conv2dParams): number => p.n * p.cout * p.oh * p.ow;
+
+/**
+ * Whether cuDNN is asked at all: float32 operands, no empty tensor, every tensor under 2^31 elements.
+ * A geometry that contradicts itself (groups that do not divide the channels, an output size the
+ * window does not give) is a caller's bug: a clear error, not a silent fallback.
+ */
+function convTakes(op: string, p: Conv2dParams, storages: readonly Storage[]): boolean {
+  if (storages.some((s) => s.dtype !== "float32")) return false;
+  checkConvGeometry(op, p);
+  if ([p.n, p.c, p.h, p.w, p.cout, p.oh, p.ow].some((x) => x === 0)) return false;
+  return [xElements(p), wElements(p), outElements(p)].every((n) => n <= CUDNN_MAX_ELEMENTS);
+}
+
+function checkConvGeometry(op: string, p: Conv2dParams): void {
+  const fields = ["n", "c", "h", "w", "kh", "kw", "strideH", "strideW", "padH", "padW", "dilationH", "dilationW", "oh", "ow", "cout", "groups"] as const;
+  for (const f of fields) {
+    if (!Number.isInteger(p[f]) || p[f] < 0) throw new Error(`cuda backend: ${op}: ${f} must be a non-negative integer, got ${p[f]}`);
+  }
+  for (const f of ["kh", "kw", "strideH", "strideW", "dilationH", "dilationW", "groups"] as const) {
+    if (p[f] < 1) throw new Error(`cuda backend: ${op}: ${f} must be at least 1, got ${p[f]}`);
+  }
+  if (p.c % p.groups !== 0 || p.cout % p.groups !== 0) throw new Error(`cuda backend: ${op}: groups=${p.groups} must divide input channels ${p.c} and output channels ${p.cout}`);
+  const out = (size: number, k: number, s: number, pad: number, d: number): number => Math.floor((size + 2 * pad - d * (k - 1) - 1) / s) + 1;
+  const oh = out(p.h, p.kh, p.strideH, p.padH, p.dilationH), ow = out(p.w, p.kw, p.strideW, p.padW, p.dilationW);
+  if (p.oh !== oh || p.ow !== ow) throw new Error(`cuda backend: ${op}: output [${p.oh}, ${p.ow}] does not match the window over [${p.h}, ${p.w}], which gives [${oh}, ${ow}]`);
+}
+
+/** The addon trusts its sizes: each operand must hold the elements the geometry reads or writes. */
+function checkConvOperands(op: string, p: Conv2dParams, operands: ReadonlyArray<readonly [string, Storage, number]>): void {
+  for (const [name, s, need] of operands) {
+    if (s.size < need) throw new Error(`cuda backend: ${op}: ${name} holds ${s.size} elements, the geometry needs ${need} (n=${p.n}, c=${p.c}, ${p.h}×${p.w}, cout=${p.cout}, groups=${p.groups}, kernel ${p.kh}×${p.kw}, out ${p.oh}×${p.ow})`);
+  }
+}
+
+function convParams(p: Conv2dParams): number[] {
+  return [...conv(p), p.cout, p.groups];
 }
 
 /** The largest head size the flash kernels are compiled for (smaller ones are zero-padded up to 32, 64, 96 or 128). */

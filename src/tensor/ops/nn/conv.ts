@@ -1,6 +1,6 @@
 // Convolutions as im2col + batched GEMM (one backend.matmul call over every image and group), and the
 // transposed convolution as its adjoint (GEMM + col2im).
-import type { ConvGeometry } from "../../../backends/backend.js";
+import type { Conv2dParams, ConvGeometry } from "../../../backends/backend.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import { empty, viewOf } from "../../alloc.js";
 import { fmtShape, ShapeError } from "../../shape.js";
@@ -83,55 +83,116 @@ function isDirect(g: ConvGeometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0 && g.oh === g.h && g.ow === g.w;
 }
 
-/** conv2d on x [n, c, h, w] and weight [cout, c/groups, kh, kw], geometry already checked. */
+/**
+ * conv2d on x [n, c, h, w] and weight [cout, c/groups, kh, kw], geometry already checked. Each of the
+ * forward and the two gradients first asks the backend for a whole-convolution kernel (cuDNN on cuda);
+ * where it has none or declines, im2col + GEMM computes it.
+ */
 function convCore(op: string, x: Tensor, w: Tensor, bias: Tensor | null, geo: ConvGeometry, groups: number): Tensor {
+  const { n, oh, ow } = geo;
+  const cout = w.shape[0];
+  const l = oh * ow;
+  const b = x.backend;
+  const whole: Conv2dParams = { ...geo, cout, groups };
+  const inputs = bias ? [x, w, bias] : [x, w];
+  const out = empty([n, cout, oh, ow], "float32", x.device);
+  // im2col columns of x, kept for the weight gradient when the GEMM path made them
+  let cols: Tensor | null = null;
+  if (b.conv2d?.(x.storage, w.storage, out.storage, whole)) {
+    if (bias) b.binary("add", out.storage, [cout * l, l, 1], bias.storage, [0, 1, 0], out.storage, [n, cout, l]);
+  } else {
+    cols = convForwardGemm(x, w, bias, out, geo, groups);
+    if (cols !== x && !(needsGrad(...inputs) && w.requiresGrad)) {
+      cols.dispose();
+      cols = null;
+    }
+  }
+  return record(op, out, inputs, (gy) => {
+    let gx: Tensor | null = null;
+    let gw: Tensor | null = null;
+    const gradInput = b.conv2dGradInput?.bind(b);
+    const gradWeight = b.conv2dGradWeight?.bind(b);
+    if (x.requiresGrad) {
+      const viaBackend = gradInput ? viaKernel(x.shape, x, (t) => gradInput(gy.storage, w.storage, t.storage, whole)) : null;
+      gx = viaBackend ?? convGradInputGemm(gy, w, x, geo, groups);
+    }
+    if (w.requiresGrad) {
+      const viaBackend = gradWeight ? viaKernel(w.shape, x, (t) => gradWeight(x.storage, gy.storage, t.storage, whole)) : null;
+      gw = viaBackend ?? convGradWeightGemm(gy, w, x, cols, geo, groups);
+    }
+    const gb = bias?.requiresGrad ? biasGrad(gy, cout) : null;
+    return [gx, gw, gb];
+  });
+}
+
+/** A new tensor of `shape` that a backend kernel filled, or null (freed again) when the kernel declined. */
+function viaKernel(shape: readonly number[], like: Tensor, run: (t: Tensor) => boolean): Tensor | null {
+  const t = empty(shape, "float32", like.device);
+  if (run(t)) return t;
+  t.dispose();
+  return null;
+}
+
+/** out = conv(x, w) + bias by im2col + one batched GEMM; returns the columns (x itself for a 1×1 direct conv). */
+function convForwardGemm(x: Tensor, w: Tensor, bias: Tensor | null, out: Tensor, geo: ConvGeometry, groups: number): Tensor {
   const { n, c, oh, ow } = geo;
   const cout = w.shape[0];
   const kg = (c / groups) * geo.kh * geo.kw;
   const coutG = cout / groups;
   const l = oh * ow;
   const b = x.backend;
-  const direct = isDirect(geo);
-  let cols: Tensor | null = x;
-  if (!direct) {
+  let cols = x;
+  if (!isDirect(geo)) {
     cols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
     b.im2col(x.storage, cols.storage, geo);
   }
-  const out = empty([n, cout, oh, ow], "float32", x.device);
   if (bias) b.copyStrided(bias.storage, 0, [0, 1, 0], out.storage, 0, [cout * l, l, 1], [n, cout, l]);
   const wop = weightOperand(w, n, groups);
   gemm(wop.t, cols, out, { batch: n * groups, m: coutG, n: l, k: kg, transA: false, transB: false, strideA: wop.stride, strideB: kg * l, accumulate: !!bias });
   if (wop.owned) wop.t.dispose();
-  const inputs = bias ? [x, w, bias] : [x, w];
-  if (!direct && !(needsGrad(...inputs) && w.requiresGrad)) {
-    cols.dispose();
-    cols = null;
+  return cols;
+}
+
+/** The gradient with respect to x: one batched GEMM into columns, then col2im. */
+function convGradInputGemm(gy: Tensor, w: Tensor, x: Tensor, geo: ConvGeometry, groups: number): Tensor {
+  const { n, c, oh, ow } = geo;
+  const kg = (c / groups) * geo.kh * geo.kw;
+  const coutG = w.shape[0] / groups;
+  const l = oh * ow;
+  const wb = weightOperand(w, n, groups);
+  const gcols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
+  gemm(wb.t, gy, gcols, { batch: n * groups, m: kg, n: l, k: coutG, transA: true, transB: false, strideA: wb.stride, strideB: coutG * l });
+  if (wb.owned) wb.t.dispose();
+  if (isDirect(geo)) {
+    const gx = viewOf(gcols, x.shape);
+    gcols.dispose();
+    return gx;
   }
-  return record(op, out, inputs, (gy) => {
-    let gx: Tensor | null = null;
-    let gw: Tensor | null = null;
-    if (x.requiresGrad) {
-      const wb = weightOperand(w, n, groups);
-      const gcols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
-      gemm(wb.t, gy, gcols, { batch: n * groups, m: kg, n: l, k: coutG, transA: true, transB: false, strideA: wb.stride, strideB: coutG * l });
-      if (wb.owned) wb.t.dispose();
-      if (direct) {
-        gx = viewOf(gcols, x.shape);
-        gcols.dispose();
-      } else {
-        gx = empty(x.shape, "float32", x.device, true);
-        b.col2im(gcols.storage, gx.storage, geo);
-        gcols.dispose();
-      }
+  const gx = empty(x.shape, "float32", x.device, true);
+  x.backend.col2im(gcols.storage, gx.storage, geo);
+  gcols.dispose();
+  return gx;
+}
+
+/** The gradient with respect to w: one batched GEMM against the columns (made here when the forward kept none), summed over images. */
+function convGradWeightGemm(gy: Tensor, w: Tensor, x: Tensor, kept: Tensor | null, geo: ConvGeometry, groups: number): Tensor {
+  const { n, c, oh, ow } = geo;
+  const cout = w.shape[0];
+  const kg = (c / groups) * geo.kh * geo.kw;
+  const coutG = cout / groups;
+  const l = oh * ow;
+  let cols = kept;
+  if (!cols) {
+    cols = x;
+    if (!isDirect(geo)) {
+      cols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
+      x.backend.im2col(x.storage, cols.storage, geo);
     }
-    if (w.requiresGrad && cols) {
-      const full = empty([n, cout, kg], "float32", x.device);
-      gemm(gy, cols, full, { batch: n * groups, m: coutG, n: kg, k: l, transA: false, transB: true, strideA: coutG * l, strideB: kg * l });
-      gw = sumImages(full, n, w.shape);
-    }
-    const gb = bias?.requiresGrad ? biasGrad(gy, cout) : null;
-    return [gx, gw, gb];
-  });
+  }
+  const full = empty([n, cout, kg], "float32", x.device);
+  gemm(gy, cols, full, { batch: n * groups, m: coutG, n: kg, k: l, transA: false, transB: true, strideA: coutG * l, strideB: kg * l });
+  if (!kept && cols !== x) cols.dispose();
+  return sumImages(full, n, w.shape);
 }
 
 /** transposed conv on x [n, cin, h, w] and weight [cin, cout/groups, kh, kw]; geo describes the conv from out to x. */
