@@ -1,6 +1,18 @@
 import { cpus } from "node:os";
 import type { Command } from "commander";
 import { availableBackends, getBackend } from "../backends/registry.js";
+import { loadCudaBackend } from "../backends/cuda/load.js";
+
+/** Whether the cuda backend can run here, and with which libraries; why not, when it cannot. */
+export interface CudaInfo {
+  available: boolean;
+  reason?: string;
+  device?: string;
+  cublas?: string;
+  cudnn?: string;
+  /** Whether the kernels written without a GPU (flash attention, multi-tensor AdamW, cuDNN conv) are on. */
+  unverifiedKernels?: boolean;
+}
 
 export interface EngineInfo {
   node: string;
@@ -8,6 +20,21 @@ export interface EngineInfo {
   defaultBackend: string;
   cpu: string;
   cores: number;
+  cuda: CudaInfo;
+}
+
+function cudaInfo(): CudaInfo {
+  const { backend, reason } = loadCudaBackend();
+  if (!backend) return { available: false, reason };
+  const i = backend.info;
+  const gb = i.totalMemory ? ` ${(i.totalMemory / 2 ** 30).toFixed(0)} GiB,` : "";
+  return {
+    available: true,
+    device: `${i.name ?? "GPU"} (sm_${i.major ?? "?"}${i.minor ?? ""},${gb} ${i.multiprocessors ?? "?"} SMs)`,
+    cublas: i.cublasError ? `unavailable: ${i.cublasError}` : "ok",
+    cudnn: i.cudnnError ? `unavailable: ${i.cudnnError}` : i.cudnnVersion ? `${i.cudnnVersion}` : "unavailable (addon built without cuDNN support)",
+    unverifiedKernels: backend.unverifiedKernels,
+  };
 }
 
 export function engineInfo(): EngineInfo {
@@ -17,13 +44,14 @@ export function engineInfo(): EngineInfo {
     defaultBackend: getBackend().name,
     cpu: cpus()[0]?.model ?? "unknown",
     cores: cpus().length,
+    cuda: cudaInfo(),
   };
 }
 
 export function registerInfo(program: Command): void {
   program
     .command("info")
-    .description("show the engine's backends and the machine it runs on")
+    .description("show the engine's backends, the machine it runs on and whether CUDA is usable (and why not)")
     .option("--json", "print JSON")
     .action((opts: { json?: boolean }) => {
       const info = engineInfo();
@@ -32,6 +60,12 @@ export function registerInfo(program: Command): void {
         console.log(`node      ${info.node}`);
         console.log(`backends  ${info.backends.join(", ")} (default: ${info.defaultBackend})`);
         console.log(`cpu       ${info.cpu} × ${info.cores}`);
+        const c = info.cuda;
+        if (!c.available) console.log(`cuda      unavailable: ${c.reason}`);
+        else {
+          console.log(`cuda      ${c.device}; cuBLAS ${c.cublas}; cuDNN ${c.cudnn}`);
+          console.log(`          kernels not yet run on a GPU (flash attention, multi-tensor AdamW, cuDNN conv): ${c.unverifiedKernels ? "on" : "off (INGOT_CUDA_UNVERIFIED=1 turns them on)"}`);
+        }
       }
     });
 }
