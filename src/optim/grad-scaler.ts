@@ -45,7 +45,7 @@ export class GradScaler {
   readonly backoffFactor: number;
   readonly growthInterval: number;
   readonly enabled: boolean;
-  readonly #stage = new Map<Optimizer, { stage: Stage; foundInf: boolean }>();
+  readonly #perOptimizer = new Map<Optimizer, { stage: Stage; foundInf: boolean }>();
 
   constructor(opts: GradScalerOptions = {}) {
     this.#scale = opts.initScale ?? 2 ** 16;
@@ -120,8 +120,8 @@ export class GradScaler {
       if (!(Number.isFinite(newScale) && newScale > 0)) throw new Error(`GradScaler.update: newScale must be a positive finite number, got ${newScale}`);
       this.#scale = newScale;
     } else {
-      if (this.#stage.size === 0) throw new Error("GradScaler.update: no optimizer was stepped (or unscaled) since the last update()");
-      const overflow = [...this.#stage.values()].some((s) => s.foundInf);
+      if (this.#perOptimizer.size === 0) throw new Error("GradScaler.update: no optimizer was stepped (or unscaled) since the last update()");
+      const overflow = [...this.#perOptimizer.values()].some((s) => s.foundInf);
       if (overflow) {
         this.#scale *= this.backoffFactor;
         this.#growthTracker = 0;
@@ -130,7 +130,7 @@ export class GradScaler {
         this.#growthTracker = 0;
       }
     }
-    this.#stage.clear();
+    this.#perOptimizer.clear();
   }
 
   stateDict(): GradScalerState {
@@ -146,10 +146,10 @@ export class GradScaler {
   }
 
   #stateOf(optimizer: Optimizer): { stage: Stage; foundInf: boolean } {
-    let st = this.#stage.get(optimizer);
+    let st = this.#perOptimizer.get(optimizer);
     if (!st) {
       st = { stage: "ready", foundInf: false };
-      this.#stage.set(optimizer, st);
+      this.#perOptimizer.set(optimizer, st);
     }
     return st;
   }
