@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Generator, HostStorage, availableBackends, getBackend, withBackend, type Backend } from "../../src/index.js";
 import type { AttentionLayout, FlashAttentionParams } from "../../src/backends/backend.js";
+import { assertUntouchedOutside, attentionReference, readHeads, writeHeads } from "../helpers/attention-reference.js";
 
 const loaded = availableBackends().includes("cpu");
 if (!loaded && process.env.INGOT_REQUIRE_CPU === "1") throw new Error("INGOT_REQUIRE_CPU=1 but the native cpu backend did not load");
@@ -45,27 +46,6 @@ function randomValues(n: number, integers?: number): Float64Array {
   return out;
 }
 
-/** Element index of row t of head h in batch b. */
-const rowStart = (l: AttentionLayout, b: number, h: number, t: number): number => l.offset + b * l.batchStride + h * l.headStride + t * l.rowStride;
-
-/** Logical [B, H, rows, d] values gathered from a buffer through a layout. */
-function gather(buf: Float32Array, l: AttentionLayout, p: FlashAttentionParams, rows: number): Float64Array {
-  const d = p.headDim, out = new Float64Array(p.batch * p.heads * rows * d);
-  for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < rows; t++) {
-    const s = rowStart(l, b, h, t), o = ((b * p.heads + h) * rows + t) * d;
-    for (let c = 0; c < d; c++) out[o + c] = buf[s + c];
-  }
-  return out;
-}
-
-function scatter(src: Float64Array, buf: Float32Array, l: AttentionLayout, p: FlashAttentionParams, rows: number): void {
-  const d = p.headDim;
-  for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < rows; t++) {
-    const s = rowStart(l, b, h, t), o = ((b * p.heads + h) * rows + t) * d;
-    for (let c = 0; c < d; c++) buf[s + c] = src[o + c];
-  }
-}
-
 /** Layouts and buffer sizes for a case; q/k/v (and gq/gk/gv) are one buffer when `shared`. */
 function layouts(c: Case): { p: FlashAttentionParams; sizes: { q: number; k: number; v: number; out: number }; shared: boolean } {
   const { batch, heads, lq, lk, d } = c;
@@ -92,70 +72,6 @@ function layouts(c: Case): { p: FlashAttentionParams; sizes: { q: number; k: num
   return { p: { ...base, q, k, v, out }, sizes: { q: size(q), k: size(k), v: size(v), out: size(out) }, shared: false };
 }
 
-interface Reference {
-  out: Float64Array;
-  lse: Float64Array;
-  gq: Float64Array;
-  gk: Float64Array;
-  gv: Float64Array;
-}
-
-/** float64 attention with the full scores matrix: S = scale·q·kᵀ, masked softmax, out = P·v, and its gradient. */
-function reference(p: FlashAttentionParams, q: Float64Array, k: Float64Array, v: Float64Array, gOut: Float64Array): Reference {
-  const { batch, heads, lq, lk, headDim: d, scale } = p;
-  const out = new Float64Array(batch * heads * lq * d), lse = new Float64Array(batch * heads * lq);
-  const gq = new Float64Array(q.length), gk = new Float64Array(k.length), gv = new Float64Array(v.length);
-  const P = new Float64Array(lq * lk), dS = new Float64Array(lq * lk);
-  for (let bh = 0; bh < batch * heads; bh++) {
-    const qo = bh * lq * d, ko = bh * lk * d;
-    for (let i = 0; i < lq; i++) {
-      let max = -Infinity;
-      for (let j = 0; j < lk; j++) {
-        let s = 0;
-        for (let c = 0; c < d; c++) s += q[qo + i * d + c] * k[ko + j * d + c];
-        const kept = !p.causal || j <= i;
-        P[i * lk + j] = kept ? scale * s : -Infinity;
-        if (kept) max = Math.max(max, scale * s);
-      }
-      let sum = 0;
-      for (let j = 0; j < lk; j++) sum += Math.exp(P[i * lk + j] - max);
-      lse[bh * lq + i] = max + Math.log(sum);
-      for (let j = 0; j < lk; j++) P[i * lk + j] = Math.exp(P[i * lk + j] - max) / sum;
-    }
-    for (let i = 0; i < lq; i++) for (let c = 0; c < d; c++) {
-      let s = 0;
-      for (let j = 0; j < lk; j++) s += P[i * lk + j] * v[ko + j * d + c];
-      out[qo + i * d + c] = s;
-    }
-    // dP = gOut·vᵀ; dS = P ∘ (dP − rowsum(P ∘ dP)); gq = scale·dS·k, gk = scale·dSᵀ·q, gv = Pᵀ·gOut
-    for (let i = 0; i < lq; i++) {
-      let rowDot = 0;
-      for (let j = 0; j < lk; j++) {
-        let dp = 0;
-        for (let c = 0; c < d; c++) dp += gOut[qo + i * d + c] * v[ko + j * d + c];
-        dS[i * lk + j] = dp;
-        rowDot += P[i * lk + j] * dp;
-      }
-      for (let j = 0; j < lk; j++) dS[i * lk + j] = P[i * lk + j] * (dS[i * lk + j] - rowDot);
-    }
-    for (let i = 0; i < lq; i++) for (let c = 0; c < d; c++) {
-      let s = 0;
-      for (let j = 0; j < lk; j++) s += dS[i * lk + j] * k[ko + j * d + c];
-      gq[qo + i * d + c] = scale * s;
-    }
-    for (let j = 0; j < lk; j++) for (let c = 0; c < d; c++) {
-      let sk = 0, sv = 0;
-      for (let i = 0; i < lq; i++) {
-        sk += dS[i * lk + j] * q[qo + i * d + c];
-        sv += P[i * lk + j] * gOut[qo + i * d + c];
-      }
-      gk[ko + j * d + c] = scale * sk;
-      gv[ko + j * d + c] = sv;
-    }
-  }
-  return { out, lse, gq, gk, gv };
-}
-
 /** Buffers for one case, with logical inputs written through the layouts and outputs prefilled with NaN. */
 function setup(c: Case) {
   const { p, sizes, shared } = layouts(c);
@@ -166,11 +82,11 @@ function setup(c: Case) {
   // NaN everywhere first: a kernel that reads a gap, or accumulates into an output, produces NaN
   const filled = (n: number): Float32Array => new Float32Array(n).fill(NaN);
   const qBuf = filled(sizes.q), kBuf = shared ? qBuf : filled(sizes.k), vBuf = shared ? qBuf : filled(sizes.v);
-  scatter(q, qBuf, p.q, p, c.lq);
-  scatter(k, kBuf, p.k, p, c.lk);
-  scatter(v, vBuf, p.v, p, c.lk);
+  writeHeads(qBuf, p.q, p, c.lq, q);
+  writeHeads(kBuf, p.k, p, c.lk, k);
+  writeHeads(vBuf, p.v, p, c.lk, v);
   const outBuf = filled(sizes.out), gOutBuf = filled(sizes.out);
-  scatter(gOut, gOutBuf, p.out, p, c.lq);
+  writeHeads(gOutBuf, p.out, p, c.lq, gOut);
   const gqBuf = filled(sizes.q), gkBuf = shared ? gqBuf : filled(sizes.k), gvBuf = shared ? gqBuf : filled(sizes.v);
   const lseBuf = filled(c.batch * c.heads * c.lq);
   return { p, q, k, v, gOut, qBuf, kBuf, vBuf, outBuf, gOutBuf, gqBuf, gkBuf, gvBuf, lseBuf };
@@ -196,34 +112,25 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rt
   }
 }
 
-/** Elements of `buf` that no layout row covers must still be NaN (nothing written outside the layout). */
-function assertGapsUntouched(buf: Float32Array, covered: { l: AttentionLayout; rows: number }[], p: FlashAttentionParams, what: string): void {
-  const mask = new Uint8Array(buf.length);
-  for (const { l, rows } of covered) {
-    for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < rows; t++) mask.fill(1, rowStart(l, b, h, t), rowStart(l, b, h, t) + p.headDim);
-  }
-  for (let i = 0; i < buf.length; i++) if (!mask[i] && !Number.isNaN(buf[i])) assert.fail(`${what}: element ${i} outside the layout was written (${buf[i]})`);
-}
-
 function runCase(c: Case, tol = { rtol: 1e-5, atol: 1e-5 }): void {
   const s = setup(c);
   const { p } = s;
-  const want = reference(p, s.q, s.k, s.v, s.gOut);
+  const want = attentionReference(p, s.q, s.k, s.v, s.gOut);
   assert.equal(cpu!.flashAttention!(st(s.qBuf), st(s.kBuf), st(s.vBuf), st(s.outBuf), st(s.lseBuf), p), true, `${name(c)}: forward refused`);
-  const out = gather(s.outBuf, p.out, p, c.lq);
+  const out = readHeads(s.outBuf, p.out, p, c.lq);
   close(out, want.out, `${name(c)} out`, tol.rtol, tol.atol);
   close(s.lseBuf, want.lse, `${name(c)} lse`, 1e-6, 1e-6);
   assert.equal(cpu!.flashAttentionGrad!(st(s.qBuf), st(s.kBuf), st(s.vBuf), st(s.outBuf), st(s.gOutBuf), st(s.lseBuf), st(s.gqBuf), st(s.gkBuf), st(s.gvBuf), p), true, `${name(c)}: backward refused`);
   // |dS| ≤ |dP| + |D| ≤ 2·d·max|gOut|·max|v|: the size of the terms that cancel in dP − D
   const dsSize = 2 * c.d * maxAbs(s.gOut) * maxAbs(s.v), eps32 = 1e-7;
   const gtol = (a: number): [number, number, number] => [tol.rtol * 10, tol.atol * 10, eps32 * a];
-  close(gather(s.gqBuf, p.q, p, c.lq), want.gq, `${name(c)} gq`, ...gtol(p.scale * dsSize * maxAbs(s.k)));
-  close(gather(s.gkBuf, p.k, p, c.lk), want.gk, `${name(c)} gk`, ...gtol(p.scale * dsSize * maxAbs(s.q)));
-  close(gather(s.gvBuf, p.v, p, c.lk), want.gv, `${name(c)} gv`, ...gtol(maxAbs(s.gOut)));
+  close(readHeads(s.gqBuf, p.q, p, c.lq), want.gq, `${name(c)} gq`, ...gtol(p.scale * dsSize * maxAbs(s.k)));
+  close(readHeads(s.gkBuf, p.k, p, c.lk), want.gk, `${name(c)} gk`, ...gtol(p.scale * dsSize * maxAbs(s.q)));
+  close(readHeads(s.gvBuf, p.v, p, c.lk), want.gv, `${name(c)} gv`, ...gtol(maxAbs(s.gOut)));
   if (c.layout === "strided") {
-    assertGapsUntouched(s.outBuf, [{ l: p.out, rows: c.lq }], p, `${name(c)} out`);
-    assertGapsUntouched(s.gqBuf, [{ l: p.q, rows: c.lq }], p, `${name(c)} gq`);
-    assertGapsUntouched(s.gkBuf, [{ l: p.k, rows: c.lk }], p, `${name(c)} gk`);
+    assertUntouchedOutside(`${name(c)} out`, s.outBuf, p, [[p.out, c.lq]]);
+    assertUntouchedOutside(`${name(c)} gq`, s.gqBuf, p, [[p.q, c.lq]]);
+    assertUntouchedOutside(`${name(c)} gk`, s.gkBuf, p, [[p.k, c.lk]]);
   }
 }
 
@@ -308,9 +215,9 @@ describe("cpu flashAttention", { skip }, () => {
     // guards the reference itself, so the comparisons above cannot share a mistake with the kernel
     const c: Case = { batch: 1, heads: 1, lq: 4, lk: 5, d: 3, causal: true, layout: "heads" };
     const s = setup(c);
-    const want = reference(s.p, s.q, s.k, s.v, s.gOut);
+    const want = attentionReference(s.p, s.q, s.k, s.v, s.gOut);
     const loss = (q: Float64Array, k: Float64Array, v: Float64Array): number => {
-      const o = reference(s.p, q, k, v, s.gOut).out;
+      const o = attentionReference(s.p, q, k, v, s.gOut).out;
       return o.reduce((acc, x, i) => acc + x * s.gOut[i], 0);
     };
     const eps = 1e-6;

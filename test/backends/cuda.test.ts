@@ -5,9 +5,11 @@ import { test } from "node:test";
 import { HostStorage, JsBackend, causalSelfAttention, conv1d, conv2d, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, withBackend, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
 import type { AdamParams, AttentionLayout, Conv2dParams, ConvGeometry, FlashAttentionParams, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
+import { mulberry32 } from "../../src/tensor/random.js";
 import { CudaBackend, CudaStorage } from "../../src/backends/cuda/index.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle } from "../../src/backends/cuda/addon.js";
 import { toDevice } from "../../src/tensor/ops/device.js";
+import { assertUntouchedOutside, attentionReference, readHeads, rowStart, writeHeads } from "../helpers/attention-reference.js";
 
 const loaded = loadCudaBackend();
 const cuda = loaded.backend;
@@ -25,15 +27,7 @@ test("loadCudaBackend never throws and explains itself", () => {
 });
 
 // ---------- helpers ----------
-let seed = 12345;
-function rnd(): number {
-  // mulberry32
-  seed = (seed + 0x6d2b79f5) | 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-}
+const rnd = mulberry32(12345);
 function uniform(n: number, lo = -3, hi = 3): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rnd();
@@ -800,66 +794,6 @@ function flashSetup(c: FlashCase): FlashSetup {
   return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: B * H * lq * hd, k: B * H * lk * hd, v: B * H * lk * hd, out: B * H * lq * hd } };
 }
 
-/** Where element c of row t of head h in batch b sits. */
-function at(l: AttentionLayout, b: number, h: number, t: number, c: number): number {
-  return l.offset + b * l.batchStride + h * l.headStride + t * l.rowStride + c;
-}
-
-/** The [B, H, T, hd] contents of an operand read through its layout. */
-function readHeads(buf: ArrayLike<number>, l: AttentionLayout, p: FlashAttentionParams, T: number): Float64Array {
-  const out = new Float64Array(p.batch * p.heads * T * p.headDim);
-  let i = 0;
-  for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < T; t++) for (let c = 0; c < p.headDim; c++) out[i++] = buf[at(l, b, h, t, c)];
-  return out;
-}
-
-/** Writes dense [B, H, T, hd] values into buf through a layout. */
-function writeHeads(buf: Float32Array, l: AttentionLayout, p: FlashAttentionParams, T: number, vals: Float64Array): void {
-  let i = 0;
-  for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < T; t++) for (let c = 0; c < p.headDim; c++) buf[at(l, b, h, t, c)] = vals[i++];
-}
-
-/** Attention and its gradient in float64, straight from the definitions. Outputs are dense [B, H, T, hd]; lse is [B, H, lq]. */
-function flashReference(p: FlashAttentionParams, q: Float32Array, k: Float32Array, v: Float32Array, gOut: Float32Array): { out: Float64Array; lse: Float64Array; gq: Float64Array; gk: Float64Array; gv: Float64Array } {
-  const { batch: B, heads: H, lq, lk, headDim: hd, scale } = p;
-  const out = new Float64Array(B * H * lq * hd), lse = new Float64Array(B * H * lq);
-  const gq = new Float64Array(B * H * lq * hd), gk = new Float64Array(B * H * lk * hd), gv = new Float64Array(B * H * lk * hd);
-  const dot = (x: ArrayLike<number>, xi: number, y: ArrayLike<number>, yi: number): number => {
-    let s = 0;
-    for (let c = 0; c < hd; c++) s += x[xi + c] * y[yi + c];
-    return s;
-  };
-  for (let b = 0; b < B; b++) {
-    for (let h = 0; h < H; h++) {
-      const bh = b * H + h;
-      for (let i = 0; i < lq; i++) {
-        const qi = at(p.q, b, h, i, 0), oi = at(p.out, b, h, i, 0), dense = (bh * lq + i) * hd;
-        const kept = p.causal ? Math.min(i + 1, lk) : lk;
-        const s = new Float64Array(kept);
-        let m = -Infinity;
-        for (let j = 0; j < kept; j++) m = Math.max(m, (s[j] = scale * dot(q, qi, k, at(p.k, b, h, j, 0))));
-        let sum = 0;
-        for (let j = 0; j < kept; j++) sum += Math.exp(s[j] - m);
-        const l = (lse[bh * lq + i] = m + Math.log(sum));
-        const P = s.map((x) => Math.exp(x - l));
-        for (let j = 0; j < kept; j++) for (let c = 0; c < hd; c++) out[dense + c] += P[j] * v[at(p.v, b, h, j, c)];
-        let D = 0;
-        for (let c = 0; c < hd; c++) D += gOut[oi + c] * out[dense + c];
-        for (let j = 0; j < kept; j++) {
-          const kj = at(p.k, b, h, j, 0), vj = at(p.v, b, h, j, 0), dj = (bh * lk + j) * hd;
-          const dS = P[j] * (dot(gOut, oi, v, vj) - D);
-          for (let c = 0; c < hd; c++) {
-            gq[dense + c] += scale * dS * k[kj + c];
-            gk[dj + c] += scale * dS * q[qi + c];
-            gv[dj + c] += P[j] * gOut[oi + c];
-          }
-        }
-      }
-    }
-  }
-  return { out, lse, gq, gk, gv };
-}
-
 /** ‖got − want‖ / ‖want‖ below tol (TF32 products: inputs keep 10 mantissa bits). */
 function closeRel(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {
   assert.equal(got.length, want.length, `${what}: length`);
@@ -871,13 +805,6 @@ function closeRel(what: string, got: ArrayLike<number>, want: ArrayLike<number>,
   }
   const e = Math.sqrt(num / Math.max(den, 1e-30));
   assert.ok(e < tol, `${what}: relative error ${e} >= ${tol}`);
-}
-
-/** Elements no layout row covers still hold the NaN poison: the kernel wrote nothing outside its rows. */
-function untouchedOutside(what: string, buf: ArrayLike<number>, p: FlashAttentionParams, regions: ReadonlyArray<readonly [AttentionLayout, number]>): void {
-  const covered = new Uint8Array(buf.length);
-  for (const [l, T] of regions) for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let t = 0; t < T; t++) for (let c = 0; c < p.headDim; c++) covered[at(l, b, h, t, c)] = 1;
-  for (let i = 0; i < buf.length; i++) if (!covered[i]) assert.ok(Number.isNaN(buf[i]), `${what}: element ${i} outside every row was written (${buf[i]})`);
 }
 
 const FLASH_CASES: FlashCase[] = [
@@ -900,7 +827,7 @@ test("cuda: flashAttention and flashAttentionGrad match float64 attention (causa
     const k = shared ? q : uniform(sizes.k, -1, 1);
     const v = shared ? q : uniform(sizes.v, -1, 1);
     const gOut = uniform(sizes.out, -1, 1);
-    const ref = flashReference(p, q, k, v, gOut);
+    const ref = attentionReference(p, readHeads(q, p.q, p, p.lq), readHeads(k, p.k, p, p.lk), readHeads(v, p.v, p, p.lk), readHeads(gOut, p.out, p, p.lq));
     const up = (a: Float32Array): Storage => fc.upload(a, "float32");
     const nan = (n: number): Storage => up(new Float32Array(n).fill(NaN));
     const sq = up(q), sk = shared ? sq : up(k), sv = shared ? sq : up(v);
@@ -912,7 +839,7 @@ test("cuda: flashAttention and flashAttentionGrad match float64 attention (causa
     const out = fc.download(sOut), lse = fc.download(sLse);
     closeRel(`${c.name}: out`, readHeads(out, p.out, p, p.lq), ref.out, 3e-3);
     closeRel(`${c.name}: lse`, lse, ref.lse, 1e-3);
-    untouchedOutside(`${c.name}: out`, out, p, [[p.out, p.lq]]);
+    assertUntouchedOutside(`${c.name}: out`, out, p, [[p.out, p.lq]]);
 
     // backward, from the reference's out and lse
     const refOut = new Float32Array(sizes.out);
@@ -924,11 +851,11 @@ test("cuda: flashAttention and flashAttentionGrad match float64 attention (causa
     closeRel(`${c.name}: gq`, readHeads(gq, p.q, p, p.lq), ref.gq, 1e-2);
     closeRel(`${c.name}: gk`, readHeads(gk, p.k, p, p.lk), ref.gk, 1e-2);
     closeRel(`${c.name}: gv`, readHeads(gv, p.v, p, p.lk), ref.gv, 1e-2);
-    if (shared) untouchedOutside(`${c.name}: gqkv`, gq, p, [[p.q, p.lq], [p.k, p.lk], [p.v, p.lk]]);
+    if (shared) assertUntouchedOutside(`${c.name}: gqkv`, gq, p, [[p.q, p.lq], [p.k, p.lk], [p.v, p.lk]]);
     else {
-      untouchedOutside(`${c.name}: gq`, gq, p, [[p.q, p.lq]]);
-      untouchedOutside(`${c.name}: gk`, gk, p, [[p.k, p.lk]]);
-      untouchedOutside(`${c.name}: gv`, gv, p, [[p.v, p.lk]]);
+      assertUntouchedOutside(`${c.name}: gq`, gq, p, [[p.q, p.lq]]);
+      assertUntouchedOutside(`${c.name}: gk`, gk, p, [[p.k, p.lk]]);
+      assertUntouchedOutside(`${c.name}: gv`, gv, p, [[p.v, p.lk]]);
     }
     // and the js backend's kernels, where it has them, agree
     const jq = js.upload(q, "float32"), jk = shared ? jq : js.upload(k, "float32"), jv = shared ? jq : js.upload(v, "float32");
@@ -942,8 +869,8 @@ test("cuda: flashAttention and flashAttentionGrad match float64 attention (causa
     if (p.causal && p.lk > p.lq) {
       // keys past the last query are kept by no row: exactly zero, not left over
       for (let b = 0; b < p.batch; b++) for (let h = 0; h < p.heads; h++) for (let j = p.lq; j < p.lk; j++) for (let d = 0; d < p.headDim; d++) {
-        assert.equal(gk[at(p.k, b, h, j, d)], 0, `${c.name}: gk of unkept key ${j}`);
-        assert.equal(gv[at(p.v, b, h, j, d)], 0, `${c.name}: gv of unkept key ${j}`);
+        assert.equal(gk[rowStart(p.k, b, h, j) + d], 0, `${c.name}: gk of unkept key ${j}`);
+        assert.equal(gv[rowStart(p.v, b, h, j) + d], 0, `${c.name}: gv of unkept key ${j}`);
       }
     }
     for (const s of [...owned, sOut, sLse, sRefOut, sRefLse, sGOut, ...(shared ? [sgq] : [sgq, sgk, sgv])]) fc.release(s);
