@@ -238,6 +238,11 @@ export interface Window2d {
   ow: number;
 }
 
+/** Outputs of a sliding window along one axis (PyTorch's formula, rounding down): may be < 1 when the window does not fit. */
+export function windowOutputSize(size: number, kernel: number, stride: number, padding: number, dilation: number): number {
+  return Math.floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
 export interface ConvGeometry extends Window2d {
   n: number;
   c: number;

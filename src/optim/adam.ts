@@ -54,8 +54,7 @@ export abstract class AdamBase extends Optimizer<AdamGroupOptions> {
     // because bias correction depends on it
     const byStep = new Map<number, { p: Tensor[]; g: Tensor[]; m: Tensor[]; v: Tensor[] }>();
     this.forEachWithGrad(group, (p, grad, state) => {
-      const m = state.buffers.exp_avg ?? this.setBuffer(state, "exp_avg", zerosLike(p));
-      const v = state.buffers.exp_avg_sq ?? this.setBuffer(state, "exp_avg_sq", zerosLike(p));
+      const [m, v] = this.moments(p, state);
       state.step += 1;
       const b = byStep.get(state.step) ?? { p: [], g: [], m: [], v: [] };
       byStep.set(state.step, b);
@@ -70,11 +69,17 @@ export abstract class AdamBase extends Optimizer<AdamGroupOptions> {
     }
   }
 
+  /** The first and second moment buffers of p, created (zero) on its first update. */
+  private moments(p: Tensor, state: ParamState): [Tensor, Tensor] {
+    const m = state.buffers.exp_avg ?? this.setBuffer(state, "exp_avg", zerosLike(p));
+    const v = state.buffers.exp_avg_sq ?? this.setBuffer(state, "exp_avg_sq", zerosLike(p));
+    return [m, v];
+  }
+
   private update(group: AdamGroupOptions, p: Tensor, grad: Tensor, state: ParamState): void {
     const { lr, eps, weightDecay, amsgrad, maximize, fused } = group;
     const [beta1, beta2] = group.betas;
-    const m = state.buffers.exp_avg ?? this.setBuffer(state, "exp_avg", zerosLike(p));
-    const v = state.buffers.exp_avg_sq ?? this.setBuffer(state, "exp_avg_sq", zerosLike(p));
+    const [m, v] = this.moments(p, state);
     state.step += 1;
     const step = state.step;
     if (fused && !amsgrad) {

@@ -1,4 +1,4 @@
-import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type Conv2dParams, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
+import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, windowOutputSize, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type Conv2dParams, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
 import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
@@ -297,7 +297,7 @@ export class CudaBackend implements Backend {
   }
 
   // ---- written without a GPU: off unless unverifiedKernels (see there) ----
-  /** Adam/AdamW over every group in few launches (native/cuda/attention.cu); false when off or not float32. */
+  /** Adam/AdamW over every group in few launches (native/cuda/adam-multi.cu); false when off or not float32. */
   adamStepMulti(params: readonly Storage[], grads: readonly Storage[], ms: readonly Storage[], vs: readonly Storage[], sizes: readonly number[], p: AdamParams): boolean {
     if (!this.unverifiedKernels || !this.addon.adamStepMulti) return false;
     const n = params.length;
@@ -383,8 +383,7 @@ function checkConvGeometry(op: string, p: Conv2dParams): void {
     if (p[f] < 1) throw new Error(`cuda backend: ${op}: ${f} must be at least 1, got ${p[f]}`);
   }
   if (p.c % p.groups !== 0 || p.cout % p.groups !== 0) throw new Error(`cuda backend: ${op}: groups=${p.groups} must divide input channels ${p.c} and output channels ${p.cout}`);
-  const out = (size: number, k: number, s: number, pad: number, d: number): number => Math.floor((size + 2 * pad - d * (k - 1) - 1) / s) + 1;
-  const oh = out(p.h, p.kh, p.strideH, p.padH, p.dilationH), ow = out(p.w, p.kw, p.strideW, p.padW, p.dilationW);
+  const oh = windowOutputSize(p.h, p.kh, p.strideH, p.padH, p.dilationH), ow = windowOutputSize(p.w, p.kw, p.strideW, p.padW, p.dilationW);
   if (p.oh !== oh || p.ow !== ow) throw new Error(`cuda backend: ${op}: output [${p.oh}, ${p.ow}] does not match the window over [${p.h}, ${p.w}], which gives [${oh}, ${ow}]`);
 }
 
@@ -408,9 +407,7 @@ const FLASH_MAX_BATCH_HEADS = 65535;
 function flashTakes(p: FlashAttentionParams, storages: readonly Storage[]): boolean {
   if (storages.some((s) => s.dtype !== "float32")) return false;
   if (!(p.headDim >= 1 && p.headDim <= FLASH_MAX_HEAD_DIM) || p.lk < 1 || p.batch * p.heads > FLASH_MAX_BATCH_HEADS) return false;
-  const counts = [p.batch, p.heads, p.lq, p.lk, p.headDim];
-  const layouts = [p.q, p.k, p.v, p.out].flatMap((l) => [l.offset, l.batchStride, l.headStride, l.rowStride]);
-  return [...counts, ...layouts].every((x) => Number.isInteger(x) && x >= 0);
+  return [...flashDims(p), ...flashLayouts(p)].every((x) => Number.isInteger(x) && x >= 0);
 }
 
 /** The addon trusts its layouts: every operand's last element must lie inside its buffer, and lse must hold batch·heads·lq. */

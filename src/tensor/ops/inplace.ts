@@ -76,14 +76,11 @@ export function adamStepMulti_(params: readonly Tensor[], grads: readonly Tensor
     throw new ShapeError("adamStepMulti_", `needs as many grads, ms and vs as params (${params.length}), got ${grads.length}, ${ms.length}, ${vs.length}`);
   }
   if (params.length === 0) return;
+  params.forEach((x, i) => checkAdamOperands(x, grads[i], ms[i], vs[i]));
   const be = params[0].backend;
-  const multi = be.adamStepMulti && params.every((x) => x.backend === be);
-  if (multi) {
-    params.forEach((x, i) => checkAdamOperands(x, grads[i], ms[i], vs[i]));
-    const st = (ts: readonly Tensor[]) => ts.map((t) => t.storage);
-    if (be.adamStepMulti?.(st(params), st(grads), st(ms), st(vs), params.map((x) => x.size), p)) return;
-  }
-  params.forEach((x, i) => adamStep_(x, grads[i], ms[i], vs[i], p));
+  const st = (ts: readonly Tensor[]) => ts.map((t) => t.storage);
+  if (params.every((x) => x.backend === be) && be.adamStepMulti?.(st(params), st(grads), st(ms), st(vs), params.map((x) => x.size), p)) return;
+  params.forEach((x, i) => x.backend.adamStep(x.storage, grads[i].storage, ms[i].storage, vs[i].storage, x.size, p));
 }
 
 function checkAdamOperands(param: Tensor, grad: Tensor, m: Tensor, v: Tensor): void {

@@ -1,6 +1,6 @@
 // Convolutions as im2col + batched GEMM (one backend.matmul call over every image and group), and the
 // transposed convolution as its adjoint (GEMM + col2im).
-import type { Conv2dParams, ConvGeometry } from "../../../backends/backend.js";
+import { windowOutputSize, type Conv2dParams, type ConvGeometry } from "../../../backends/backend.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import { empty, viewOf } from "../../alloc.js";
 import { fmtShape, ShapeError } from "../../shape.js";
@@ -133,6 +133,14 @@ function viaKernel(shape: readonly number[], like: Tensor, run: (t: Tensor) => b
   return null;
 }
 
+/** x's im2col columns [n, c·kh·kw, oh·ow]: x itself for a 1×1 direct conv, else a new tensor. */
+function columnsOf(x: Tensor, geo: ConvGeometry): Tensor {
+  if (isDirect(geo)) return x;
+  const cols = empty([geo.n, geo.c * geo.kh * geo.kw, geo.oh * geo.ow], "float32", x.device);
+  x.backend.im2col(x.storage, cols.storage, geo);
+  return cols;
+}
+
 /** out = conv(x, w) + bias by im2col + one batched GEMM; returns the columns (x itself for a 1×1 direct conv). */
 function convForwardGemm(x: Tensor, w: Tensor, bias: Tensor | null, out: Tensor, geo: ConvGeometry, groups: number): Tensor {
   const { n, c, oh, ow } = geo;
@@ -141,11 +149,7 @@ function convForwardGemm(x: Tensor, w: Tensor, bias: Tensor | null, out: Tensor,
   const coutG = cout / groups;
   const l = oh * ow;
   const b = x.backend;
-  let cols = x;
-  if (!isDirect(geo)) {
-    cols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
-    b.im2col(x.storage, cols.storage, geo);
-  }
+  const cols = columnsOf(x, geo);
   if (bias) b.copyStrided(bias.storage, 0, [0, 1, 0], out.storage, 0, [cout * l, l, 1], [n, cout, l]);
   const wop = weightOperand(w, n, groups);
   gemm(wop.t, cols, out, { batch: n * groups, m: coutG, n: l, k: kg, transA: false, transB: false, strideA: wop.stride, strideB: kg * l, accumulate: !!bias });
@@ -181,14 +185,7 @@ function convGradWeightGemm(gy: Tensor, w: Tensor, x: Tensor, kept: Tensor | nul
   const kg = (c / groups) * geo.kh * geo.kw;
   const coutG = cout / groups;
   const l = oh * ow;
-  let cols = kept;
-  if (!cols) {
-    cols = x;
-    if (!isDirect(geo)) {
-      cols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
-      x.backend.im2col(x.storage, cols.storage, geo);
-    }
-  }
+  const cols = kept ?? columnsOf(x, geo);
   const full = empty([n, cout, kg], "float32", x.device);
   gemm(gy, cols, full, { batch: n * groups, m: coutG, n: kg, k: l, transA: false, transB: true, strideA: coutG * l, strideB: kg * l });
   if (!kept && cols !== x) cols.dispose();
@@ -269,7 +266,7 @@ function checkConvArgs(op: string, x: Tensor, w: Tensor, bias: Tensor | null | u
 }
 
 function convOut(op: string, x: Tensor, w: Tensor, size: number, k: number, s: number, p: number, d: number): number {
-  const o = Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+  const o = windowOutputSize(size, k, s, p, d);
   if (o < 1) {
     throw new ShapeError(op, `kernel ${fmtShape(w.shape.slice(2))} (dilation ${d}) is bigger than the padded input ${fmtShape(x.shape)} (padding ${p})`);
   }
