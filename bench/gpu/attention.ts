@@ -1,19 +1,19 @@
 // Causal self-attention on a packed qkv [B, T, 3·d], forward + backward, on the cuda backend. Two modes:
 //   op       causalSelfAttention(qkv, H) and its backward through the op layer: the strided-GEMM path, or
-//            flash attention where the op layer routes to it (the backend's flash kernels are on only with
-//            INGOT_CUDA_UNVERIFIED=1; flashCalls in the output says whether they ran)
-//   kernels  CudaBackend.flashAttention + flashAttentionGrad called directly on the packed buffer
-//            (needs INGOT_CUDA_UNVERIFIED=1): the kernels alone, without the op layer
+//            flash attention (the default; --flash 0 turns it off with enableFlashSdp(false); flashCalls in
+//            the output says which path ran)
+//   kernels  CudaBackend.flashAttention + flashAttentionGrad called directly on the packed buffer: the
+//            kernels alone, without the op layer
 // Prints one JSON line: ms per forward+backward (median of `iters` timed runs after warm-up) and the
 // process's peak device memory (inputs included; run each mode in its own process, as device-run.sh does).
-// Usage: node dist/bench/gpu/attention.js [--mode op|kernels] [--batch 16 --heads 12 --seq 1024 --hd 64 --iters 10 --warmup 3]
-import { causalSelfAttention, manualSeed, randn, scope, toDevice, type Tensor } from "../../src/index.js";
+// Usage: node dist/bench/gpu/attention.js [--mode op|kernels] [--flash 1|0] [--batch 16 --heads 12 --seq 1024 --hd 64 --iters 10 --warmup 3]
+import { causalSelfAttention, enableFlashSdp, manualSeed, randn, scope, toDevice, type Tensor } from "../../src/index.js";
 import { backendFor } from "../../src/backends/registry.js";
 import type { FlashAttentionParams } from "../../src/backends/backend.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
 import { medianTime } from "./median-time.js";
 
-const o = { mode: "op", batch: 16, heads: 12, seq: 1024, hd: 64, iters: 10, warmup: 3 };
+const o = { mode: "op", flash: 1, batch: 16, heads: 12, seq: 1024, hd: 64, iters: 10, warmup: 3 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const k = argv[i].replace(/^--/, "") as keyof typeof o;
@@ -22,6 +22,7 @@ for (let i = 0; i < argv.length; i += 2) {
 }
 if (o.mode !== "op" && o.mode !== "kernels") throw new Error(`attention bench: --mode must be op or kernels, got ${o.mode}`);
 
+enableFlashSdp(o.flash !== 0);
 const cuda = backendFor("cuda") as CudaBackend;
 const { batch: B, heads: H, seq: T, hd } = o;
 const d = H * hd;
@@ -66,7 +67,7 @@ const gqkv = cuda.alloc("float32", B * T * 3 * d, false);
 
 function kernelStep(): void {
   const s = qkv.storage;
-  if (!cuda.flashAttention(s, s, s, out, lse, params)) throw new Error("attention bench: flashAttention declined (is INGOT_CUDA_UNVERIFIED=1 set?)");
+  if (!cuda.flashAttention(s, s, s, out, lse, params)) throw new Error("attention bench: flashAttention declined");
   if (!cuda.flashAttentionGrad(s, s, s, out, gOut.storage, lse, gqkv, gqkv, gqkv, params)) throw new Error("attention bench: flashAttentionGrad declined");
 }
 
@@ -76,6 +77,6 @@ const { ms, trials: times } = medianTime(step, () => cuda.synchronize(), o.warmu
 const flops = 0.5 * 4 * B * H * T * T * hd * 3.5;
 console.log(JSON.stringify({
   impl: o.mode === "op" ? (flashCalls > 0 ? "ingot-op-flash" : "ingot-op-gemm") : "ingot-flash-kernels",
-  unverifiedKernels: cuda.unverifiedKernels, flashCalls, batch: B, heads: H, seq: T, hd,
+  flashCalls, batch: B, heads: H, seq: T, hd,
   msFwdBwd: ms, tflops: flops / (ms / 1000) / 1e12, peakBytes: cuda.memoryStats().peakBytes, trials: times,
 }));

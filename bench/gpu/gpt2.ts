@@ -1,8 +1,8 @@
 // GPT-2 training step on the cuda backend: the zoo's GPT2 (token + position embedding, pre-LN blocks
 // with causal attention and a tanh-GELU MLP, tied output head), next-token cross-entropy, backward, AdamW.
 // Times `steps` steps after warm-up and prints one JSON line: tokens/s, ms/step, MFU and peak memory.
-// Usage: node dist/bench/gpu/gpt2.js [--device cpu] [--precision highest|high|medium] [--layers 12 --d 768 --heads 12 --seq 1024 --batch 16 --vocab 50304 --steps 10]
-import { AdamW, GPT2, crossEntropy, manualSeed, narrow, randint, reshape, scope, setFloat32MatmulPrecision, toDevice, type MatmulPrecision, type Tensor } from "../../src/index.js";
+// Usage: node dist/bench/gpu/gpt2.js [--device cpu] [--precision highest|high|medium] [--flash 1|0] [--layers 12 --d 768 --heads 12 --seq 1024 --batch 16 --vocab 50304 --steps 10]
+import { AdamW, GPT2, crossEntropy, enableFlashSdp, manualSeed, narrow, randint, reshape, scope, setFloat32MatmulPrecision, toDevice, type MatmulPrecision, type Tensor } from "../../src/index.js";
 import { backendFor } from "../../src/backends/registry.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
 import { profileBackend } from "./op-profile.js";
@@ -19,10 +19,12 @@ interface Cfg {
   device: "cuda" | "cpu";
   profile: number;
   precision: MatmulPrecision;
+  /** 0: attention through strided GEMMs and the fused causal softmax instead of FlashAttention (enableFlashSdp(false)). */
+  flash: number;
 }
 
 function parseArgs(argv: string[]): Cfg {
-  const c: Cfg = { layers: 12, d: 768, heads: 12, seq: 1024, batch: 16, vocab: 50304, steps: 10, warmup: 3, device: "cuda", profile: 0, precision: "high" };
+  const c: Cfg = { layers: 12, d: 768, heads: 12, seq: 1024, batch: 16, vocab: 50304, steps: 10, warmup: 3, device: "cuda", profile: 0, precision: "high", flash: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, "") as keyof Cfg;
     if (!(k in c)) throw new Error(`gpt2 bench: unknown option ${argv[i]}`);
@@ -35,6 +37,7 @@ function parseArgs(argv: string[]): Cfg {
 
 const cfg = parseArgs(process.argv.slice(2));
 setFloat32MatmulPrecision(cfg.precision);
+enableFlashSdp(cfg.flash !== 0);
 const dev = cfg.device; // cpu: a check of this script on a machine without a GPU
 const cuda = dev === "cuda" ? (backendFor("cuda") as CudaBackend) : null;
 const { d, heads: nh, seq: T, batch: B, vocab: V } = cfg;

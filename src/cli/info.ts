@@ -11,7 +11,6 @@ export interface CudaInfo {
   cublas?: string;
   cudnn?: string;
   /** Whether the kernels written without a GPU (flash attention, multi-tensor AdamW, cuDNN conv) are on. */
-  unverifiedKernels?: boolean;
 }
 
 export interface EngineInfo {
@@ -33,7 +32,6 @@ function cudaInfo(): CudaInfo {
     device: `${i.name ?? "GPU"} (sm_${i.major ?? "?"}${i.minor ?? ""},${gb} ${i.multiprocessors ?? "?"} SMs)`,
     cublas: i.cublasError ? `unavailable: ${i.cublasError}` : "ok",
     cudnn: i.cudnnError ? `unavailable: ${i.cudnnError}` : i.cudnnVersion ? `${i.cudnnVersion}` : "unavailable (addon built without cuDNN support)",
-    unverifiedKernels: backend.unverifiedKernels,
   };
 }
 
@@ -62,10 +60,7 @@ export function registerInfo(program: Command): void {
         console.log(`cpu       ${info.cpu} × ${info.cores}`);
         const c = info.cuda;
         if (!c.available) console.log(`cuda      unavailable: ${c.reason}`);
-        else {
-          console.log(`cuda      ${c.device}; cuBLAS ${c.cublas}; cuDNN ${c.cudnn}`);
-          console.log(`          kernels not yet run on a GPU (flash attention, multi-tensor AdamW, cuDNN conv): ${c.unverifiedKernels ? "on" : "off (INGOT_CUDA_UNVERIFIED=1 turns them on)"}`);
-        }
+        else console.log(`cuda      ${c.device}; cuBLAS ${c.cublas}; cuDNN ${c.cudnn}`);
       }
     });
 }

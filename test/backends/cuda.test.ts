@@ -681,25 +681,12 @@ test("cuda: toDevice round trip keeps values and dtypes", { skip }, () => {
   }
 });
 
-// ---------- kernels written without a GPU: flash attention and multi-tensor Adam ----------
-// They stay off unless INGOT_CUDA_UNVERIFIED=1 when the backend is constructed; these tests turn them on.
-
-/** A cuda backend over `addon` built the way a user turns the unverified kernels on: the env flag at construction. */
-function unverifiedBackend(addon: CudaAddon, info: CudaDeviceInfo): CudaBackend {
-  const before = process.env.INGOT_CUDA_UNVERIFIED;
-  process.env.INGOT_CUDA_UNVERIFIED = "1";
-  try {
-    return new CudaBackend(addon, info);
-  } finally {
-    if (before === undefined) delete process.env.INGOT_CUDA_UNVERIFIED;
-    else process.env.INGOT_CUDA_UNVERIFIED = before;
-  }
-}
+// ---------- flash attention and multi-tensor Adam ----------
 
 const ADAM: AdamParams = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, decoupled: true, step: 3 };
 
 // no GPU needed: a stand-in addon records what the backend would launch
-test("cuda backend: flash attention and adamStepMulti are off without INGOT_CUDA_UNVERIFIED=1, and check their arguments", () => {
+test("cuda backend: flash attention and adamStepMulti pass their arguments through and check them", () => {
   const calls: unknown[][] = [];
   const record = (result: unknown) => (...args: unknown[]): unknown => {
     calls.push(args);
@@ -713,22 +700,7 @@ test("cuda backend: flash attention and adamStepMulti are off without INGOT_CUDA
   const p: FlashAttentionParams = { batch: 2, heads: 2, lq: 5, lk: 5, headDim: 8, scale: 0.25, causal: true, q: L(0, 240, 48), k: L(16, 240, 48), v: L(32, 240, 48), out: L(0, 80, 16) };
   const qkv = st(480), out = st(160), lse = st(20), gOut = st(160), g = st(480);
 
-  const saved = process.env.INGOT_CUDA_UNVERIFIED;
-  delete process.env.INGOT_CUDA_UNVERIFIED;
-  let off: CudaBackend;
-  try {
-    off = new CudaBackend(fake, info);
-  } finally {
-    if (saved !== undefined) process.env.INGOT_CUDA_UNVERIFIED = saved;
-  }
-  assert.equal(off.unverifiedKernels, false);
-  assert.equal(off.flashAttention(qkv, qkv, qkv, out, lse, p), false);
-  assert.equal(off.flashAttentionGrad(qkv, qkv, qkv, out, gOut, lse, g, g, g, p), false);
-  assert.equal(off.adamStepMulti([st(4)], [st(4)], [st(4)], [st(4)], [4], ADAM), false);
-  assert.equal(calls.length, 0, "nothing reaches the addon while the kernels are off");
-
-  const on = unverifiedBackend(fake, info);
-  assert.equal(on.unverifiedKernels, true);
+  const on = new CudaBackend(fake, info);
   assert.equal(on.flashAttention(qkv, qkv, qkv, out, lse, p), true);
   assert.equal(calls.length, 1);
   assert.equal(calls[0][0], qkv.handle);
@@ -820,7 +792,7 @@ const FLASH_CASES: FlashCase[] = [
 ];
 
 test("cuda: flashAttention and flashAttentionGrad match float64 attention (causal or not, lq ≠ lk, hd 32–128, packed and strided layouts)", { skip }, () => {
-  const fc = unverifiedBackend((cuda as CudaBackend).addon, (cuda as CudaBackend).info);
+  const fc = new CudaBackend((cuda as CudaBackend).addon, (cuda as CudaBackend).info);
   for (const c of FLASH_CASES) {
     const { p, shared, sizes } = flashSetup(c);
     const q = uniform(sizes.q, -1, 1);
@@ -878,7 +850,7 @@ test("cuda: flashAttention and flashAttentionGrad match float64 attention (causa
 });
 
 test("cuda: adamStepMulti matches adamStep tensor by tensor (odd sizes, several chunks, more tensors than one launch holds)", { skip }, () => {
-  const fc = unverifiedBackend((cuda as CudaBackend).addon, (cuda as CudaBackend).info);
+  const fc = new CudaBackend((cuda as CudaBackend).addon, (cuda as CudaBackend).info);
   // 155 tensors: sizes 1 and 3, one just over a 16384-element chunk, one of several chunks, and many small odd ones
   const sizes = [1, 3, 16385, 40000, 999, ...Array.from({ length: 150 }, (_, i) => 1 + ((i * 37) % 301))];
   for (const [decoupled, weightDecay] of [[false, 0], [false, 0.01], [true, 0.1]] as const) {
@@ -900,10 +872,10 @@ test("cuda: adamStepMulti matches adamStep tensor by tensor (odd sizes, several 
   }
 });
 
-// ---------- cuDNN convolutions (written without a GPU, off unless INGOT_CUDA_UNVERIFIED=1) ----------
+// ---------- cuDNN convolutions ----------
 
 // no GPU needed: a stand-in addon records what the backend would launch
-test("cuda backend: cuDNN conv2d and its gradients are off without INGOT_CUDA_UNVERIFIED=1, pass their geometry through, and check their arguments", () => {
+test("cuda backend: cuDNN conv2d and its gradients are off with cudnnEnabled = false, pass their geometry through, and check their arguments", () => {
   const calls: unknown[][] = [];
   const record = (result: unknown) => (...args: unknown[]): unknown => {
     calls.push(args);
@@ -919,20 +891,14 @@ test("cuda backend: cuDNN conv2d and its gradients are off without INGOT_CUDA_UN
   const geometry = [2, 4, 7, 9, 3, 3, 2, 1, 1, 2, 1, 2, 4, 9, 6, 2];
   const x = st(2 * 4 * 7 * 9), w = st(6 * 2 * 3 * 3), out = st(2 * 6 * 4 * 9);
 
-  const saved = process.env.INGOT_CUDA_UNVERIFIED;
-  delete process.env.INGOT_CUDA_UNVERIFIED;
-  let off: CudaBackend;
-  try {
-    off = new CudaBackend(fake, info);
-  } finally {
-    if (saved !== undefined) process.env.INGOT_CUDA_UNVERIFIED = saved;
-  }
+  const off = new CudaBackend(fake, info);
+  off.cudnnEnabled = false;
   assert.equal(off.conv2d(x, w, out, p), false);
   assert.equal(off.conv2dGradInput(out, w, x, p), false);
   assert.equal(off.conv2dGradWeight(x, out, w, p), false);
   assert.equal(calls.length, 0, "nothing reaches the addon while the kernels are off");
 
-  const on = unverifiedBackend(fake, info);
+  const on = new CudaBackend(fake, info);
   assert.equal(on.conv2d(x, w, out, p), true);
   assert.deepEqual(calls[0], [x.handle, w.handle, out.handle, geometry]);
   assert.equal(on.conv2dGradInput(out, w, x, p), true);
@@ -954,7 +920,7 @@ test("cuda backend: cuDNN conv2d and its gradients are off without INGOT_CUDA_UN
   assert.equal(on.conv2d(x, w, out, { ...p, n: 2 ** 24 }), false); // x: 2^24 · 252 elements
   assert.equal(calls.length, 3);
   // an addon built before the cuDNN entries
-  assert.equal(unverifiedBackend({} as CudaAddon, info).conv2d(x, w, out, p), false);
+  assert.equal(new CudaBackend({} as CudaAddon, info).conv2d(x, w, out, p), false);
 });
 
 interface ConvCase {
@@ -1107,15 +1073,7 @@ class NotingCudnnBackend extends CudaBackend {
 
 test("cuda: cuDNN conv2d and conv1d (forward, grad x, grad w) match the js im2col path, TF32 and full float32", { skip: cudnnSkip }, () => {
   const base = cuda as CudaBackend;
-  const before = process.env.INGOT_CUDA_UNVERIFIED;
-  process.env.INGOT_CUDA_UNVERIFIED = "1";
-  let dnn: NotingCudnnBackend;
-  try {
-    dnn = new NotingCudnnBackend(base.addon, base.info);
-  } finally {
-    if (before === undefined) delete process.env.INGOT_CUDA_UNVERIFIED;
-    else process.env.INGOT_CUDA_UNVERIFIED = before;
-  }
+  const dnn = new NotingCudnnBackend(base.addon, base.info);
   registerBackend(dnn);
   try {
     for (const c of CONV_CASES) {

@@ -50,12 +50,10 @@ export class CudaBackend implements Backend {
   readonly device = "cuda" as const;
 
   /**
-   * Whether the kernels written without a GPU (flashAttention, flashAttentionGrad, adamStepMulti, and the
-   * cuDNN convolutions conv2d, conv2dGradInput, conv2dGradWeight) run:
-   * INGOT_CUDA_UNVERIFIED=1 when this backend was constructed. Otherwise they return false and the op
-   * layer falls back. Enabled by default once test/backends/cuda.test.ts passes on a GPU host.
+   * PyTorch's torch.backends.cudnn.enabled: whether convolutions go to cuDNN (when it loaded). Off, they
+   * run as im2col + GEMM.
    */
-  readonly unverifiedKernels = process.env.INGOT_CUDA_UNVERIFIED === "1";
+  cudnnEnabled = true;
 
   constructor(
     readonly addon: CudaAddon,
@@ -296,10 +294,10 @@ export class CudaBackend implements Backend {
     this.addon.adamStep(h(param), h(grad), h(m), h(v), n, p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.decoupled, p.step);
   }
 
-  // ---- written without a GPU: off unless unverifiedKernels (see there) ----
-  /** Adam/AdamW over every group in few launches (native/cuda/adam-multi.cu); false when off or not float32. */
+  // ---- fused paths: multi-tensor Adam, FlashAttention-2, cuDNN convolutions ----
+  /** Adam/AdamW over every group in few launches (native/cuda/adam-multi.cu); false when not float32. */
   adamStepMulti(params: readonly Storage[], grads: readonly Storage[], ms: readonly Storage[], vs: readonly Storage[], sizes: readonly number[], p: AdamParams): boolean {
-    if (!this.unverifiedKernels || !this.addon.adamStepMulti) return false;
+    if (!this.addon.adamStepMulti) return false;
     const n = params.length;
     if (grads.length !== n || ms.length !== n || vs.length !== n || sizes.length !== n) {
       throw new Error(`cuda backend: adamStepMulti: ${n} params but ${grads.length} grads, ${ms.length} ms, ${vs.length} vs and ${sizes.length} sizes`);
@@ -316,16 +314,16 @@ export class CudaBackend implements Backend {
     return true;
   }
 
-  /** FlashAttention-2 forward on TF32 tensor cores; false when off or for shapes it does not take (see flashTakes). */
+  /** FlashAttention-2 forward on TF32 tensor cores; false for shapes it does not take (see flashTakes). */
   flashAttention(q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean {
-    if (!this.unverifiedKernels || !this.addon.flashAttention || !flashTakes(p, [q, k, v, out, lse])) return false;
+    if (!this.addon.flashAttention || !flashTakes(p, [q, k, v, out, lse])) return false;
     checkFlashOperands("flashAttention", p, [["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq]], lse);
     return this.addon.flashAttention(h(q), h(k), h(v), h(out), h(lse), flashDims(p), p.scale, p.causal, flashLayouts(p));
   }
 
   /** FlashAttention-2 backward: overwrites gq, gk, gv (which may share one buffer); false as flashAttention. */
   flashAttentionGrad(q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage, gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams): boolean {
-    if (!this.unverifiedKernels || !this.addon.flashAttentionGrad || !flashTakes(p, [q, k, v, out, gOut, lse, gq, gk, gv])) return false;
+    if (!this.addon.flashAttentionGrad || !flashTakes(p, [q, k, v, out, gOut, lse, gq, gk, gv])) return false;
     checkFlashOperands("flashAttentionGrad", p, [
       ["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq], ["gOut", gOut, p.out, p.lq],
       ["gq", gq, p.q, p.lq], ["gk", gk, p.k, p.lk], ["gv", gv, p.v, p.lk],
@@ -333,23 +331,23 @@ export class CudaBackend implements Backend {
     return this.addon.flashAttentionGrad(h(q), h(k), h(v), h(out), h(gOut), h(lse), h(gq), h(gk), h(gv), flashDims(p), p.scale, p.causal, flashLayouts(p));
   }
 
-  /** out = x ⋆ w through cuDNN (native/cuda/cudnn.cu); false when off, not float32, or cuDNN does not take it. */
+  /** out = x ⋆ w through cuDNN (native/cuda/cudnn.cu); false when cudnnEnabled is off, not float32, or cuDNN does not take it. */
   conv2d(x: Storage, w: Storage, out: Storage, p: Conv2dParams): boolean {
-    if (!this.unverifiedKernels || !this.addon.conv2d || !convTakes("conv2d", p, [x, w, out])) return false;
+    if (!this.cudnnEnabled || !this.addon.conv2d || !convTakes("conv2d", p, [x, w, out])) return false;
     checkConvOperands("conv2d", p, [["x", x, xElements(p)], ["w", w, wElements(p)], ["out", out, outElements(p)]]);
     return this.addon.conv2d(h(x), h(w), h(out), convParams(p));
   }
 
   /** gx = the gradient of conv2d with respect to x, from gy, through cuDNN (overwritten); false as conv2d. */
   conv2dGradInput(gy: Storage, w: Storage, gx: Storage, p: Conv2dParams): boolean {
-    if (!this.unverifiedKernels || !this.addon.conv2dGradInput || !convTakes("conv2dGradInput", p, [gy, w, gx])) return false;
+    if (!this.cudnnEnabled || !this.addon.conv2dGradInput || !convTakes("conv2dGradInput", p, [gy, w, gx])) return false;
     checkConvOperands("conv2dGradInput", p, [["gy", gy, outElements(p)], ["w", w, wElements(p)], ["gx", gx, xElements(p)]]);
     return this.addon.conv2dGradInput(h(gy), h(w), h(gx), convParams(p));
   }
 
   /** gw = the gradient of conv2d with respect to w, from x and gy, through cuDNN (overwritten); false as conv2d. */
   conv2dGradWeight(x: Storage, gy: Storage, gw: Storage, p: Conv2dParams): boolean {
-    if (!this.unverifiedKernels || !this.addon.conv2dGradWeight || !convTakes("conv2dGradWeight", p, [x, gy, gw])) return false;
+    if (!this.cudnnEnabled || !this.addon.conv2dGradWeight || !convTakes("conv2dGradWeight", p, [x, gy, gw])) return false;
     checkConvOperands("conv2dGradWeight", p, [["x", x, xElements(p)], ["gy", gy, outElements(p)], ["gw", gw, wElements(p)]]);
     return this.addon.conv2dGradWeight(h(x), h(gy), h(gw), convParams(p));
   }
