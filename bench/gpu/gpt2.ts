@@ -1,8 +1,8 @@
 // GPT-2 training step on the cuda backend: the zoo's GPT2 (token + position embedding, pre-LN blocks
 // with causal attention and a tanh-GELU MLP, tied output head), next-token cross-entropy, backward, AdamW.
 // Times `steps` steps after warm-up and prints one JSON line: tokens/s, ms/step, MFU and peak memory.
-// Usage: node dist/bench/gpu/gpt2.js [--device cpu] [--precision highest|high|medium] [--flash 1|0] [--layers 12 --d 768 --heads 12 --seq 1024 --batch 16 --vocab 50304 --steps 10]
-import { AdamW, GPT2, crossEntropy, enableFlashSdp, manualSeed, narrow, randint, reshape, scope, setFloat32MatmulPrecision, toDevice, type MatmulPrecision, type Tensor } from "../../src/index.js";
+// Usage: node dist/bench/gpu/gpt2.js [--device cpu] [--precision highest|high|medium] [--flash 1|0] [--amp bf16] [--layers 12 --d 768 --heads 12 --seq 1024 --batch 16 --vocab 50304 --steps 10]
+import { AdamW, GPT2, autocast, crossEntropy, enableFlashSdp, manualSeed, narrow, randint, reshape, scope, setFloat32MatmulPrecision, toDevice, type MatmulPrecision, type Tensor } from "../../src/index.js";
 import { backendFor } from "../../src/backends/registry.js";
 import type { CudaBackend } from "../../src/backends/cuda/index.js";
 import { profileBackend } from "./op-profile.js";
@@ -21,15 +21,21 @@ interface Cfg {
   precision: MatmulPrecision;
   /** 0: attention through strided GEMMs and the fused causal softmax instead of FlashAttention (enableFlashSdp(false)). */
   flash: number;
+  /** bf16: the forward pass under autocast (bfloat16 matmuls and attention, float32 master weights), as PyTorch's bf16 mode. */
+  amp: "none" | "bf16";
 }
 
 function parseArgs(argv: string[]): Cfg {
-  const c: Cfg = { layers: 12, d: 768, heads: 12, seq: 1024, batch: 16, vocab: 50304, steps: 10, warmup: 3, device: "cuda", profile: 0, precision: "high", flash: 1 };
+  const c: Cfg = { layers: 12, d: 768, heads: 12, seq: 1024, batch: 16, vocab: 50304, steps: 10, warmup: 3, device: "cuda", profile: 0, precision: "high", flash: 1, amp: "none" };
   for (let i = 0; i < argv.length; i += 2) {
     const k = argv[i].replace(/^--/, "") as keyof Cfg;
     if (!(k in c)) throw new Error(`gpt2 bench: unknown option ${argv[i]}`);
     if (k === "device") c.device = argv[i + 1] === "cpu" ? "cpu" : "cuda";
     else if (k === "precision") c.precision = argv[i + 1] as MatmulPrecision;
+    else if (k === "amp") {
+      if (argv[i + 1] !== "bf16" && argv[i + 1] !== "none") throw new Error(`gpt2 bench: --amp takes bf16 or none, got ${argv[i + 1]}`);
+      c.amp = argv[i + 1] as Cfg["amp"];
+    }
     else c[k] = Number(argv[i + 1]);
   }
   return c;
@@ -58,7 +64,8 @@ const targets = toDevice(reshape(narrow(stream, 1, 1, T), [B * T]), dev);
 
 function trainStep(): Tensor {
   return scope(() => {
-    const loss = crossEntropy(reshape(model.call(idx), [B * T, V]), targets);
+    const forward = (): Tensor => crossEntropy(reshape(model.call(idx), [B * T, V]), targets);
+    const loss = cfg.amp === "bf16" ? autocast({ deviceType: dev, dtype: "bfloat16" }, forward) : forward();
     loss.backward();
     optimizer.step();
     optimizer.zeroGrad();

@@ -471,11 +471,13 @@ FN(Unary) {
   });
 }
 
-// unaryGrad(op, x, y, gy, gx, n, alpha, lo, hi, exponent)
+// unaryGrad(op, x, y, gy, gx, n, alpha, lo, hi, exponent, xdt?, ydt?, gydt?, gxdt?): dtypes default to float32
 FN(UnaryGrad) {
   BODY({
     requireReady();
-    unaryGrad(a.i32(0), (const float*)a.ptr(1), (const float*)a.ptr(2), (const float*)a.ptr(3), (float*)a.ptr(4), a.i64(5), unaryParams(a, 6), g.stream);
+    const bool typed = a.argc > 10;
+    const int xdt = typed ? a.i32(10) : F32, ydt = typed ? a.i32(11) : F32, gydt = typed ? a.i32(12) : F32, gxdt = typed ? a.i32(13) : F32;
+    unaryGrad(a.i32(0), a.ptr(1), xdt, a.ptr(2), ydt, a.ptr(3), gydt, a.ptr(4), gxdt, a.i64(5), unaryParams(a, 6), g.stream);
     return undef(env);
   });
 }
@@ -571,11 +573,12 @@ void runGemm(const GemmArgs& p) {
   if (p.dt == F32) {
     type = CUDA_R_32F;
     compute = g.precision == 2 ? CUBLAS_COMPUTE_32F_FAST_16BF : g.precision == 1 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-  } else if (p.dt == BF16) {
-    type = CUDA_R_16BF;
+  } else if (p.dt == BF16 || p.dt == F16) {
+    // half operands and output, float32 accumulation (as PyTorch); cuBLAS takes tensor cores for these
+    type = p.dt == BF16 ? CUDA_R_16BF : CUDA_R_16F;
     compute = CUBLAS_COMPUTE_32F;
   } else {
-    throw JsError("cuda backend: matmul supports float32 (and bfloat16) only");
+    throw JsError("cuda backend: matmul supports float32, bfloat16 and float16 only, got dtype code " + std::to_string(p.dt));
   }
   cublasStatus_t st = g.blas.gemmStridedBatchedEx(g.blas.handle, p.tb ? CUBLAS_OP_T : CUBLAS_OP_N, p.ta ? CUBLAS_OP_T : CUBLAS_OP_N, (int)p.n, (int)p.m, (int)p.k,
                                                   &p.alpha, p.B, type, (int)p.ldb, p.sB, p.A, type, (int)p.lda, p.sA, &p.beta, p.C, type, (int)p.ldc, p.sC, (int)p.batch, compute,
@@ -584,7 +587,7 @@ void runGemm(const GemmArgs& p) {
 }
 
 size_t elemBytes(int dt) {
-  return dt == BF16 ? 2 : 4;
+  return isHalfType(dt) ? 2 : 4;
 }
 
 // gemm(a, b, c, dtype, batch, m, n, k, transA, transB, strideA, strideB, accumulate): dense operands

@@ -2,11 +2,14 @@
 #include "kernels.h"
 
 #include <cub/device/device_segmented_radix_sort.cuh>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 
 #include <algorithm>
 #include <cfloat>
 #include <climits>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -40,10 +43,13 @@ __host__ __device__ __forceinline__ double toI32Mod(double v) {
   return (double)(int32_t)(uint32_t)(int64_t)t;
 }
 
+// St<T>::from(v) stores a computed value as T; St<T>::load(x) reads an element as a number that
+// converts to the compute type (halves widen to float, exactly; the rest stay as they are).
 template <typename T> struct St;
 template <> struct St<float> {
   __host__ __device__ __forceinline__ static float from(float v) { return v; }
   __host__ __device__ __forceinline__ static float from(double v) { return (float)v; }
+  __host__ __device__ __forceinline__ static float load(float v) { return v; }
 };
 template <> struct St<int32_t> {
   __host__ __device__ __forceinline__ static int32_t from(double v) {
@@ -51,15 +57,51 @@ template <> struct St<int32_t> {
     return (int32_t)toI32Mod(v);
   }
   __host__ __device__ __forceinline__ static int32_t from(float v) { return from((double)v); }
+  __host__ __device__ __forceinline__ static int32_t load(int32_t v) { return v; }
 };
 template <> struct St<double> {
   __host__ __device__ __forceinline__ static double from(double v) { return v; }
   __host__ __device__ __forceinline__ static double from(float v) { return v; }
+  __host__ __device__ __forceinline__ static double load(double v) { return v; }
 };
 template <> struct St<uint8_t> {
   __host__ __device__ __forceinline__ static uint8_t from(double v) { return v != 0 ? 1 : 0; }
   __host__ __device__ __forceinline__ static uint8_t from(float v) { return v != 0 ? 1 : 0; }
+  __host__ __device__ __forceinline__ static uint8_t load(uint8_t v) { return v; }
 };
+// Doubles reach a half through float32, as the js backend rounds (a Float32Array, then the half): the
+// same bits as the reference, even where rounding straight from double would differ.
+template <> struct St<__nv_bfloat16> {
+  __host__ __device__ __forceinline__ static __nv_bfloat16 from(float v) { return __float2bfloat16_rn(v); }
+  __host__ __device__ __forceinline__ static __nv_bfloat16 from(double v) { return __float2bfloat16_rn((float)v); }
+  __host__ __device__ __forceinline__ static float load(__nv_bfloat16 v) { return __bfloat162float(v); }
+};
+template <> struct St<__half> {
+  __host__ __device__ __forceinline__ static __half from(float v) { return __float2half_rn(v); }
+  __host__ __device__ __forceinline__ static __half from(double v) { return __float2half_rn((float)v); }
+  __host__ __device__ __forceinline__ static float load(__half v) { return __half2float(v); }
+};
+
+// Element access by a run-time dtype code, for the rare operand mixes (a half with an int32 or bool
+// operand) that do not get a kernel of their own: one switch on a value the whole grid shares.
+__device__ __forceinline__ double loadAny(const void* p, int dt, int64_t i) {
+  switch (dt) {
+    case F32: return ((const float*)p)[i];
+    case I32: return ((const int32_t*)p)[i];
+    case BOOL: return ((const uint8_t*)p)[i];
+    case BF16: return St<__nv_bfloat16>::load(((const __nv_bfloat16*)p)[i]);
+    default: return St<__half>::load(((const __half*)p)[i]);
+  }
+}
+template <typename C> __device__ __forceinline__ void storeAny(void* p, int dt, int64_t i, C v) {
+  switch (dt) {
+    case F32: ((float*)p)[i] = St<float>::from(v); break;
+    case I32: ((int32_t*)p)[i] = St<int32_t>::from(v); break;
+    case BOOL: ((uint8_t*)p)[i] = St<uint8_t>::from(v); break;
+    case BF16: ((__nv_bfloat16*)p)[i] = St<__nv_bfloat16>::from(v); break;
+    default: ((__half*)p)[i] = St<__half>::from(v); break;
+  }
+}
 
 template <typename T> __host__ __device__ __forceinline__ bool isNaN(T v) { return v != v; }
 
@@ -203,12 +245,32 @@ template <typename C> __host__ __device__ __forceinline__ C unaryGradF(int op, C
 template <typename TI, typename TO, typename C, int OP>
 __global__ void unaryKernel(const TI* __restrict__ x, TO* __restrict__ out, int64_t n, int op, UnaryP p) {
   const int o = OP >= 0 ? OP : op;
-  GRID_STRIDE(i, n) out[i] = St<TO>::from(unaryF<C>(o, (C)x[i], p));
+  GRID_STRIDE(i, n) out[i] = St<TO>::from(unaryF<C>(o, (C)St<TI>::load(x[i]), p));
+}
+
+// any mix of input and output dtypes, computed in double (mixes without a kernel of their own)
+__global__ void unaryAnyKernel(const void* __restrict__ x, int xdt, void* __restrict__ out, int odt, int64_t n, int op, UnaryP p) {
+  GRID_STRIDE(i, n) storeAny(out, odt, i, unaryF<double>(op, loadAny(x, xdt, i), p));
 }
 
 template <int OP>
 __global__ void unaryGradKernel(const float* __restrict__ x, const float* __restrict__ y, const float* __restrict__ gy, float* __restrict__ gx, int64_t n, UnaryP p) {
   GRID_STRIDE(i, n) gx[i] = gy[i] * unaryGradF<float>(OP, x[i], y[i], p);
+}
+
+// all four operands of one half type: loaded as float, the float32 arithmetic, gx rounded once
+template <typename T>
+__global__ void unaryGradHalfKernel(const T* __restrict__ x, const T* __restrict__ y, const T* __restrict__ gy, T* __restrict__ gx, int64_t n, int op, UnaryP p) {
+  GRID_STRIDE(i, n) gx[i] = St<T>::from(St<T>::load(gy[i]) * unaryGradF<float>(op, St<T>::load(x[i]), St<T>::load(y[i]), p));
+}
+
+// float32 / half operands in any mix (e.g. a float32 gy with bfloat16 x and y), computed in float
+__global__ void unaryGradAnyKernel(const void* __restrict__ x, int xdt, const void* __restrict__ y, int ydt, const void* __restrict__ gy, int gydt, void* __restrict__ gx, int gxdt,
+                                   int64_t n, int op, UnaryP p) {
+  GRID_STRIDE(i, n) {
+    const float g = (float)loadAny(gy, gydt, i) * unaryGradF<float>(op, (float)loadAny(x, xdt, i), (float)loadAny(y, ydt, i), p);
+    storeAny(gx, gxdt, i, g);
+  }
 }
 
 // ---------- binary ----------
@@ -259,10 +321,10 @@ template <typename TA, typename TB, typename TO, typename C, int OP>
 __global__ void binaryFlat(const TA* __restrict__ a, const TB* __restrict__ b, TO* __restrict__ out, int64_t n, int op, int bScalar) {
   const int o = OP >= 0 ? OP : op;
   if (bScalar) {
-    const C bv = (C)b[0];
-    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<C>(o, (C)a[i], bv));
+    const C bv = (C)St<TB>::load(b[0]);
+    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<C>(o, (C)St<TA>::load(a[i]), bv));
   } else {
-    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<C>(o, (C)a[i], (C)b[i]));
+    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<C>(o, (C)St<TA>::load(a[i]), (C)St<TB>::load(b[i])));
   }
 }
 
@@ -272,16 +334,25 @@ __global__ void binaryStrided(const TA* __restrict__ a, const TB* __restrict__ b
   GRID_STRIDE(i, n) {
     I off[3];
     stridedOffsets<I, 2>(g, (I)i, off);
-    out[i] = St<TO>::from(binaryF<C>(o, (C)a[off[0]], (C)b[off[1]]));
+    out[i] = St<TO>::from(binaryF<C>(o, (C)St<TA>::load(a[off[0]]), (C)St<TB>::load(b[off[1]])));
+  }
+}
+
+// any mix of operand and output dtypes, computed in double (mixes without a kernel of their own)
+__global__ void binaryAnyKernel(const void* __restrict__ a, int adt, const void* __restrict__ b, int bdt, void* __restrict__ out, int odt, int64_t n, int op, Strided g) {
+  GRID_STRIDE(i, n) {
+    int64_t off[3];
+    stridedOffsets<int64_t, 2>(g, i, off);
+    storeAny(out, odt, i, binaryF<double>(op, loadAny(a, adt, off[0]), loadAny(b, bdt, off[1])));
   }
 }
 
 template <typename TA, typename TO>
 __global__ void binaryScalarKernel(const TA* __restrict__ a, double s, TO* __restrict__ out, int64_t n, int op, int reversed) {
   if (reversed) {
-    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<double>(op, s, (double)a[i]));
+    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<double>(op, s, (double)St<TA>::load(a[i])));
   } else {
-    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<double>(op, (double)a[i], s));
+    GRID_STRIDE(i, n) out[i] = St<TO>::from(binaryF<double>(op, (double)St<TA>::load(a[i]), s));
   }
 }
 
@@ -302,7 +373,7 @@ __global__ void fillKernel(T* p, int64_t n, T v) {
 
 template <typename TI, typename TO>
 __global__ void castKernel(const TI* __restrict__ a, TO* __restrict__ b, int64_t n) {
-  GRID_STRIDE(i, n) b[i] = St<TO>::from((double)a[i]);
+  GRID_STRIDE(i, n) b[i] = St<TO>::from((double)St<TI>::load(a[i]));
 }
 template <>
 __global__ void castKernel<float, float>(const float* __restrict__ a, float* __restrict__ b, int64_t n) {
@@ -354,7 +425,7 @@ __global__ void rowReduceKernel(const TI* __restrict__ x, TO* __restrict__ out, 
   if (end > r) end = r;
   const TI* xr = x + row * r;
   double acc = rInit<OP>();
-  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc = rCombine<OP>(acc, (double)xr[i]);
+  for (int64_t i = begin + threadIdx.x; i < end; i += blockDim.x) acc = rCombine<OP>(acc, (double)St<TI>::load(xr[i]));
   acc = warpCombine<OP>(acc);
   const int w = threadIdx.x >> 5, l = threadIdx.x & 31;
   if (l == 0) sm[w] = acc;
@@ -378,7 +449,7 @@ __global__ void colReduceKernel(const TI* __restrict__ x, TO* __restrict__ out, 
   double acc = rInit<OP>();
   if (q < inner) {
     const TI* base = x + p * r * inner + q;
-    for (int64_t i = begin + threadIdx.y; i < end; i += blockDim.y) acc = rCombine<OP>(acc, (double)base[i * inner]);
+    for (int64_t i = begin + threadIdx.y; i < end; i += blockDim.y) acc = rCombine<OP>(acc, (double)St<TI>::load(base[i * inner]));
   }
   sm[threadIdx.y][threadIdx.x] = acc;
   __syncthreads();
@@ -1028,6 +1099,48 @@ template <typename F> void withType(int dt, F&& f) {
     default: throw std::runtime_error("cuda backend: unsupported dtype code " + std::to_string(dt));
   }
 }
+// ... on every dtype, the 16-bit floats included (kernels that take halves natively)
+template <typename F> void withAnyType(int dt, F&& f) {
+  switch (dt) {
+    case BF16: f(__nv_bfloat16{}); break;
+    case F16: f(__half{}); break;
+    default: withType(dt, f);
+  }
+}
+// ... on float32, bfloat16 or float16 (kernels that compute in float)
+template <typename F> void withFloatType(int dt, const char* what, F&& f) {
+  switch (dt) {
+    case F32: f(float{}); break;
+    case BF16: f(__nv_bfloat16{}); break;
+    case F16: f(__half{}); break;
+    default: throw std::runtime_error(std::string("cuda backend: ") + what + ": expected float32, bfloat16 or float16, got dtype code " + std::to_string(dt));
+  }
+}
+// ... on bfloat16 or float16
+template <typename F> void withHalfType(int dt, const char* what, F&& f) {
+  switch (dt) {
+    case BF16: f(__nv_bfloat16{}); break;
+    case F16: f(__half{}); break;
+    default: throw std::runtime_error(std::string("cuda backend: ") + what + ": expected bfloat16 or float16, got dtype code " + std::to_string(dt));
+  }
+}
+// ... on float32, bfloat16, float16 or bool (the outputs of float kernels, comparisons included)
+template <typename F> void withFloatOrBoolType(int dt, const char* what, F&& f) {
+  if (dt == BOOL) f(uint8_t{});
+  else withFloatType(dt, what, f);
+}
+// the bit pattern of v rounded (to nearest even, through float32 as the js backend) to a half dtype
+uint16_t halfBits(int dt, double v) {
+  uint16_t bits;
+  if (dt == BF16) {
+    const __nv_bfloat16 h = St<__nv_bfloat16>::from(v);
+    std::memcpy(&bits, &h, sizeof bits);
+  } else {
+    const __half h = St<__half>::from(v);
+    std::memcpy(&bits, &h, sizeof bits);
+  }
+  return bits;
+}
 
 #define OPS32(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15) \
   X(16) X(17) X(18) X(19) X(20) X(21) X(22) X(23) X(24) X(25) X(26) X(27) X(28) X(29) X(30) X(31)
@@ -1048,6 +1161,8 @@ void fill(void* p, int dt, int64_t n, double v, cudaStream_t s) {
       break;
     }
     case BOOL: fillKernel<uint8_t><<<gridFor(n), kThreads, 0, s>>>((uint8_t*)p, n, (uint8_t)(v != 0 ? 1 : 0)); break;
+    case BF16:
+    case F16: fillKernel<uint16_t><<<gridFor(n), kThreads, 0, s>>>((uint16_t*)p, n, halfBits(dt, v)); break;
     default: throw std::runtime_error("cuda backend: fill: unsupported dtype");
   }
   checkLaunch("fill");
@@ -1055,9 +1170,14 @@ void fill(void* p, int dt, int64_t n, double v, cudaStream_t s) {
 
 void cast(const void* src, int sdt, void* dst, int ddt, int64_t n, cudaStream_t s) {
   if (n <= 0) return;
-  withType(sdt, [&](auto a) {
+  if (sdt == ddt && isHalfType(sdt)) {
+    // the bits as they are (a round trip through float would make NaN payloads canonical)
+    check(cudaMemcpyAsync(dst, src, n * 2, cudaMemcpyDeviceToDevice, s), "cast");
+    return;
+  }
+  withAnyType(sdt, [&](auto a) {
     using TA = decltype(a);
-    withType(ddt, [&](auto b) {
+    withAnyType(ddt, [&](auto b) {
       using TB = decltype(b);
       castKernel<TA, TB><<<gridFor(n), kThreads, 0, s>>>((const TA*)src, (TB*)dst, n);
     });
@@ -1115,6 +1235,19 @@ void unary(int op, const void* x, int xdt, void* out, int odt, int64_t n, const 
       OPS32(U)
 #undef U
     }
+  } else if (isHalfType(xdt) || isHalfType(odt)) {
+    // halves compute in float, the float32 path's arithmetic; mixes with int32 or bool go through double
+    if (isFloatType(xdt) && (isFloatType(odt) || odt == BOOL)) {
+      withFloatType(xdt, "unary", [&](auto i) {
+        using TI = decltype(i);
+        withFloatOrBoolType(odt, "unary", [&](auto o) {
+          using TO = decltype(o);
+          unaryKernel<TI, TO, float, -1><<<gridFor(n), kThreads, 0, s>>>((const TI*)x, (TO*)out, n, op, p);
+        });
+      });
+    } else {
+      unaryAnyKernel<<<gridFor(n), kThreads, 0, s>>>(x, xdt, out, odt, n, op, p);
+    }
   } else if (xdt == F32) {
     withType(odt, [&](auto o) {
       using TO = decltype(o);
@@ -1132,13 +1265,27 @@ void unary(int op, const void* x, int xdt, void* out, int odt, int64_t n, const 
   checkLaunch("unary");
 }
 
-void unaryGrad(int op, const float* x, const float* y, const float* gy, float* gx, int64_t n, const UnaryP& p, cudaStream_t s) {
+void unaryGrad(int op, const void* x, int xdt, const void* y, int ydt, const void* gy, int gydt, void* gx, int gxdt, int64_t n, const UnaryP& p, cudaStream_t s) {
   if (n <= 0) return;
-  switch (op) {
-#define U(k) case k: unaryGradKernel<k><<<gridFor(n), kThreads, 0, s>>>(x, y, gy, gx, n, p); break;
-    OPS32(U)
+  if (op < 0 || op > 31) throw std::runtime_error("cuda backend: unaryGrad: bad op code");
+  for (int dt : {xdt, ydt, gydt, gxdt}) {
+    if (!isFloatType(dt)) throw std::runtime_error("cuda backend: unaryGrad: operands must be float32, bfloat16 or float16, got dtype code " + std::to_string(dt));
+  }
+  if (xdt == F32 && ydt == F32 && gydt == F32 && gxdt == F32) {
+    const float *xf = (const float*)x, *yf = (const float*)y, *gyf = (const float*)gy;
+    float* gxf = (float*)gx;
+    switch (op) {
+#define U(k) case k: unaryGradKernel<k><<<gridFor(n), kThreads, 0, s>>>(xf, yf, gyf, gxf, n, p); break;
+      OPS32(U)
 #undef U
-    default: throw std::runtime_error("cuda backend: unaryGrad: bad op code");
+    }
+  } else if (xdt == ydt && xdt == gydt && xdt == gxdt) {
+    withHalfType(xdt, "unaryGrad", [&](auto t) {
+      using T = decltype(t);
+      unaryGradHalfKernel<T><<<gridFor(n), kThreads, 0, s>>>((const T*)x, (const T*)y, (const T*)gy, (T*)gx, n, op, p);
+    });
+  } else {
+    unaryGradAnyKernel<<<gridFor(n), kThreads, 0, s>>>(x, xdt, y, ydt, gy, gydt, gx, gxdt, n, op, p);
   }
   checkLaunch("unaryGrad");
 }
@@ -1168,6 +1315,24 @@ void binary(int op, const void* a, int adt, const void* b, int bdt, void* out, i
     } else {
       binaryStrided<int64_t, float, float, float, float, -1><<<gridFor(n), kThreads, 0, s>>>((const float*)a, (const float*)b, (float*)out, n, op, g);
     }
+  } else if (isHalfType(adt) || isHalfType(bdt) || isHalfType(odt)) {
+    // float32 / half operands compute in float (exact for comparisons: every half is a float32)
+    if (isFloatType(adt) && isFloatType(bdt) && (isFloatType(odt) || odt == BOOL) && small) {
+      withFloatType(adt, "binary", [&](auto ta) {
+        using TA = decltype(ta);
+        withFloatType(bdt, "binary", [&](auto tb) {
+          using TB = decltype(tb);
+          withFloatOrBoolType(odt, "binary", [&](auto to) {
+            using TO = decltype(to);
+            if (flat) binaryFlat<TA, TB, TO, float, -1><<<gridFor(n), kThreads, 0, s>>>((const TA*)a, (const TB*)b, (TO*)out, n, op, bScalar);
+            else binaryStrided<int32_t, TA, TB, TO, float, -1><<<gridFor(n), kThreads, 0, s>>>((const TA*)a, (const TB*)b, (TO*)out, n, op, g);
+          });
+        });
+      });
+    } else {
+      // a half with an int32 or bool operand, or offsets beyond 32 bits
+      binaryAnyKernel<<<gridFor(n), kThreads, 0, s>>>(a, adt, b, bdt, out, odt, n, op, g);
+    }
   } else {
     withType(adt, [&](auto ta) {
       using TA = decltype(ta);
@@ -1196,6 +1361,15 @@ void binaryScalar(int op, const void* a, int adt, double sc, void* out, int odt,
       B(0) B(1) B(2) B(3)
 #undef B
     }
+  } else if (isHalfType(adt) || isHalfType(odt)) {
+    // in double as the other dtypes: the scalar is not rounded to float32 (comparisons stay exact)
+    withAnyType(adt, [&](auto ta) {
+      using TA = decltype(ta);
+      withAnyType(odt, [&](auto to) {
+        using TO = decltype(to);
+        binaryScalarKernel<TA, TO><<<gridFor(n), kThreads, 0, s>>>((const TA*)a, sc, (TO*)out, n, op, reversed ? 1 : 0);
+      });
+    });
   } else {
     withType(adt, [&](auto ta) {
       using TA = decltype(ta);
@@ -1222,6 +1396,7 @@ void where(const void* c, int cdt, const void* a, const void* b, void* out, int 
       else whereKernel<int64_t, TC, T><<<gridFor(n), kThreads, 0, s>>>((const TC*)c, (const T*)a, (const T*)b, (T*)out, n, g);
     };
     if (elemBytes == 4) go(uint32_t{});
+    else if (elemBytes == 2) go(uint16_t{});
     else if (elemBytes == 1) go(uint8_t{});
     else throw std::runtime_error("cuda backend: where: unsupported element size");
   });
@@ -1289,6 +1464,23 @@ void reduceTyped(const TI* x, TO* out, int64_t outer, int64_t r, int64_t inner, 
 
 void reduce(int op, const void* x, int xdt, void* out, int odt, int64_t outer, int64_t r, int64_t inner, ScratchFn scratch, void* ctx, cudaStream_t s) {
   if (outer * inner <= 0 || r <= 0) return;
+  if (isHalfType(xdt) || isHalfType(odt)) {
+    // half input, accumulated in double, written as float32 or rounded to a half
+    withHalfType(xdt, "reduce (a bfloat16/float16 output needs a half input)", [&](auto ti) {
+      using TI = decltype(ti);
+      withFloatType(odt, "reduce", [&](auto to) {
+        using TO = decltype(to);
+        switch (op) {
+          case 0: reduceTyped<0>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
+          case 1: reduceTyped<1>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
+          case 2: reduceTyped<2>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
+          case 3: reduceTyped<3>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
+          default: throw std::runtime_error("cuda backend: reduce: bad op code");
+        }
+      });
+    });
+    return;
+  }
   withType(xdt, [&](auto ti) {
     using TI = decltype(ti);
     withType(odt, [&](auto to) {
@@ -1341,6 +1533,7 @@ void gather(const void* x, int elemBytes, const int32_t* idx, void* out, int64_t
   const int64_t n = outer * ri * inner;
   if (n <= 0) return;
   if (elemBytes == 4) gatherKernel<uint32_t><<<gridFor(n), kThreads, 0, s>>>((const uint32_t*)x, idx, (uint32_t*)out, outer, rx, ri, inner);
+  else if (elemBytes == 2) gatherKernel<uint16_t><<<gridFor(n), kThreads, 0, s>>>((const uint16_t*)x, idx, (uint16_t*)out, outer, rx, ri, inner);
   else gatherKernel<uint8_t><<<gridFor(n), kThreads, 0, s>>>((const uint8_t*)x, idx, (uint8_t*)out, outer, rx, ri, inner);
   checkLaunch("gather");
 }
@@ -1349,6 +1542,7 @@ void indexSelect(const void* x, int elemBytes, const int32_t* idx, void* out, in
   const int64_t n = outer * nIdx * inner;
   if (n <= 0) return;
   if (elemBytes == 4) indexSelectKernel<uint32_t><<<gridFor(n), kThreads, 0, s>>>((const uint32_t*)x, idx, (uint32_t*)out, outer, rx, nIdx, inner);
+  else if (elemBytes == 2) indexSelectKernel<uint16_t><<<gridFor(n), kThreads, 0, s>>>((const uint16_t*)x, idx, (uint16_t*)out, outer, rx, nIdx, inner);
   else indexSelectKernel<uint8_t><<<gridFor(n), kThreads, 0, s>>>((const uint8_t*)x, idx, (uint8_t*)out, outer, rx, nIdx, inner);
   checkLaunch("indexSelect");
 }

@@ -7,8 +7,13 @@
 
 namespace ingot {
 
-// Element types, as the TypeScript side numbers them.
-enum DType : int { F32 = 0, I32 = 1, BOOL = 2, BF16 = 3 };
+// Element types, as the TypeScript side numbers them (DTYPE_CODE in src/tensor/dtype.ts). BF16 is
+// __nv_bfloat16 and F16 is __half: 2-byte storage, loaded as float and stored rounded to nearest even.
+enum DType : int { F32 = 0, I32 = 1, BOOL = 2, BF16 = 3, F16 = 4 };
+
+inline bool isHalfType(int dt) { return dt == BF16 || dt == F16; }
+// the types that float arithmetic reads and writes without going through double
+inline bool isFloatType(int dt) { return dt == F32 || isHalfType(dt); }
 
 constexpr int kMaxDims = 8;
 
@@ -59,7 +64,8 @@ void cast(const void* src, int sdt, void* dst, int ddt, int64_t n, cudaStream_t 
 void copyStrided(const void* src, int64_t srcOff, void* dst, int64_t dstOff, const Strided& g, int elemBytes, cudaStream_t s);
 
 void unary(int op, const void* x, int xdt, void* out, int odt, int64_t n, const UnaryP& p, cudaStream_t s);
-void unaryGrad(int op, const float* x, const float* y, const float* gy, float* gx, int64_t n, const UnaryP& p, cudaStream_t s);
+// x, y, gy and gx may each be float32, bfloat16 or float16 (computed in float)
+void unaryGrad(int op, const void* x, int xdt, const void* y, int ydt, const void* gy, int gydt, void* gx, int gxdt, int64_t n, const UnaryP& p, cudaStream_t s);
 void binary(int op, const void* a, int adt, const void* b, int bdt, void* out, int odt, const Strided& g, cudaStream_t s);
 void binaryScalar(int op, const void* a, int adt, double sc, void* out, int odt, int64_t n, bool reversed, cudaStream_t s);
 void where(const void* c, int cdt, const void* a, const void* b, void* out, int elemBytes, const Strided& g, cudaStream_t s);

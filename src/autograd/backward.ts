@@ -26,7 +26,7 @@ export function backward(root: Tensor, gradient?: Tensor, opts: BackwardOptions 
     seed = gradient;
   } else {
     if (root.size !== 1) throw new Error(`backward: grad can be implicitly created only for one-element outputs, got ${fmtShape(root.shape)}; pass a gradient`);
-    seed = empty(root.shape, "float32", root.device);
+    seed = empty(root.shape, root.dtype, root.device);
     root.backend.fill(seed.storage, 1);
   }
 

@@ -1,5 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { fmtShape } from "../tensor/shape.js";
+import { isFloatingPoint } from "../tensor/dtype.js";
 import { AnomalyError, isDetectingAnomaly } from "./anomaly.js";
 import { isGradEnabled } from "./grad-mode.js";
 import { GradNode, type BackwardFn } from "./node.js";
@@ -9,7 +10,7 @@ import { GradNode, type BackwardFn } from "./node.js";
  * grad (and grad mode is on), and in anomaly mode checks the output for NaN/Inf.
  */
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
-  if (isDetectingAnomaly() && out.dtype === "float32") checkFinite(op, out, inputs);
+  if (isDetectingAnomaly() && isFloatingPoint(out.dtype)) checkFinite(op, out, inputs);
   if (!isGradEnabled()) return out;
   for (const x of inputs) {
     if (x.requiresGrad) {

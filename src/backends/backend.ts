@@ -16,6 +16,11 @@ import type { Device, Storage } from "./storage.js";
 export interface Backend {
   readonly name: string;
   readonly device: Device;
+  /**
+   * Kernels that take bfloat16/float16 storage natively; every other kernel gets float32 copies of half
+   * storages (src/backends/half-emulation.ts). The memory methods (alloc … copyStrided) always take them.
+   */
+  readonly halfKernels?: ReadonlySet<string>;
 
   // ---- memory ----
   /** New storage; zero-filled unless `zero === false` (then contents are unspecified). */

@@ -1,4 +1,4 @@
-import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../tensor/dtype.js";
+import { DTYPES, DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../tensor/dtype.js";
 
 /**
  * Size-bucketed free lists of host buffers. Training steps allocate the same sizes every step, so after
@@ -41,6 +41,7 @@ export class HostBufferPool {
 }
 
 /** A numeric key (cheaper to hash than a string): size and dtype packed together. */
+/** One key per (dtype, size): DTYPES.length slots per size, so no two pairs collide. */
 function key(dtype: DType, size: number): number {
-  return size * 4 + DTYPE_CODE[dtype];
+  return size * DTYPES.length + DTYPE_CODE[dtype];
 }

@@ -3,6 +3,7 @@ import type { Device } from "./storage.js";
 import { JsBackend } from "./js/index.js";
 import { loadCpuBackend } from "./cpu/load.js";
 import { loadCudaBackend } from "./cuda/load.js";
+import { installHalfEmulation } from "./half-emulation.js";
 
 /**
  * Which backend runs the kernels for each device. Host memory is shared by `js` and `cpu`, so the host
@@ -10,6 +11,7 @@ import { loadCudaBackend } from "./cuda/load.js";
  * addon loads; otherwise one line on stderr says why and `js` is used.
  */
 const js = new JsBackend();
+installHalfEmulation(js);
 const available = new Map<string, Backend>([["js", js]]);
 let cpuTried = false;
 let host: Backend | null = null;
@@ -20,7 +22,10 @@ function tryCpu(): Backend | null {
   if (!cpuTried) {
     cpuTried = true;
     const loaded = loadCpuBackend(js);
-    if (loaded.backend) available.set("cpu", loaded.backend);
+    if (loaded.backend) {
+      installHalfEmulation(loaded.backend);
+      available.set("cpu", loaded.backend);
+    }
     else if (process.env.INGOT_QUIET !== "1") process.stderr.write(`ingot: native cpu backend unavailable (${loaded.reason}); using the js backend\n`);
   }
   return available.get("cpu") ?? null;
@@ -87,6 +92,7 @@ export function getFloat32MatmulPrecision(): MatmulPrecision {
 }
 
 export function registerBackend(b: Backend): void {
+  installHalfEmulation(b);
   b.setMatmulPrecision?.(matmulPrecision);
   available.set(b.name, b);
   if (b.device !== "cpu") deviceBackends = new Map(deviceBackends).set(b.device, b);

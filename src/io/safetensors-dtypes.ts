@@ -162,7 +162,7 @@ export function dtypeInfo(name: SafetensorsDType): DTypeInfo {
 }
 
 /** The safetensors dtype an ingot dtype is written as. */
-export const WRITE_DTYPE: Readonly<Record<DType, SafetensorsDType>> = { float32: "F32", int32: "I32", bool: "BOOL" };
+export const WRITE_DTYPE: Readonly<Record<DType, SafetensorsDType>> = { float32: "F32", int32: "I32", bool: "BOOL", bfloat16: "BF16", float16: "F16" };
 
 /** A typed array's bytes in little-endian order (a view on little-endian hosts). */
 export function littleEndianBytes(data: TypedArray): Uint8Array {

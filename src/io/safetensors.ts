@@ -29,7 +29,7 @@ export interface SafetensorsParseOptions extends SafetensorsLoadOptions {
   source?: string;
 }
 
-const WRITE_ORDER: Readonly<Record<DType, number>> = { float32: 0, int32: 1, bool: 2 };
+const WRITE_ORDER: Readonly<Record<DType, number>> = { float32: 0, int32: 1, bool: 2, bfloat16: 3, float16: 4 };
 
 interface PlannedTensor {
   name: string;

@@ -5,6 +5,7 @@ import {
   add, binaryCrossEntropyWithLogits as engineBceWithLogits, clamp, div, log, max, min, mul, neg, scope, ShapeError, sub,
   type BceWithLogitsOptions, type Tensor,
 } from "../tensor/index.js";
+import { autocastFloat32 } from "../amp/autocast.js";
 import { checkBroadcastsTo, checkFloat, checkReduction, checkSameShape, fmt, reduce, sameShape, type ReductionOptions } from "./common.js";
 
 export type { BceWithLogitsOptions } from "../tensor/index.js";
@@ -35,6 +36,7 @@ function checkProbabilities(loss: string, input: Tensor): void {
  * for the input and w·(log(1 − x) − log x) for the target.
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptions = {}): Tensor {
+  [input, target] = autocastFloat32([input, target]);
   const loss = "binaryCrossEntropy";
   const reduction = opts.reduction ?? "mean";
   const weight = opts.weight ?? null;
@@ -69,6 +71,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts: BceOptio
  * engine's fused op; `weight` broadcasts to the input, `posWeight` along its last (class) dim.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
+  [input, target] = autocastFloat32([input, target]);
   const loss = "binaryCrossEntropyWithLogits";
   checkReduction(loss, opts.reduction ?? "mean");
   checkFloat(loss, "input", input);

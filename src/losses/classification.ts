@@ -7,6 +7,8 @@ import {
   nllLoss as engineNllLoss, reshape, scope, ShapeError, sum, type CrossEntropyOptions, type NllLossOptions, type Tensor,
 } from "../tensor/index.js";
 import { checkFloat, checkReduction, composite, fmt, sameShape } from "./common.js";
+import { autocastFloat32 } from "../amp/autocast.js";
+import { isFloatingPoint } from "../tensor/dtype.js";
 
 export type { CrossEntropyOptions, NllLossOptions } from "../tensor/index.js";
 
@@ -124,7 +126,8 @@ function probabilityTargetLoss(loss: string, input: Tensor, target: Tensor, opts
  */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
   const loss = "crossEntropy";
-  if (target.dtype === "float32") return probabilityTargetLoss(loss, input, target, opts);
+  [input, target] = autocastFloat32([input, target]);
+  if (isFloatingPoint(target.dtype)) return probabilityTargetLoss(loss, input, target, opts);
   if (target.dtype !== "int32") {
     throw new ShapeError(loss, `target must be int32 class indices or float32 probabilities, got ${target.dtype} ${fmt(target.shape)}`);
   }
@@ -137,5 +140,6 @@ export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOp
  * of non-ignored targets.
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  [input] = autocastFloat32([input]);
   return classIndexLoss("nllLoss", input, target, opts, () => engineNllLoss(input, target, opts));
 }

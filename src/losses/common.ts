@@ -1,6 +1,7 @@
 // Shared by every loss: the reduction option, argument checks that name the loss and the shapes, and
 // the scope discipline for composite losses.
 import { needsGrad } from "../autograd/index.js";
+import { isFloatingPoint } from "../tensor/dtype.js";
 import { mean, scope, ShapeError, sum, type Reduction, type Shape, type Tensor } from "../tensor/index.js";
 
 export type { Reduction } from "../tensor/index.js";
@@ -26,9 +27,9 @@ export function checkReduction(loss: string, r: unknown, allowed: readonly strin
   }
 }
 
-/** Throws unless `t` is float32 (losses are float-only; class indices are checked elsewhere). */
+/** Throws unless `t` is floating point (losses are float-only; class indices are checked elsewhere). */
 export function checkFloat(loss: string, name: string, t: Tensor | null | undefined): void {
-  if (t && t.dtype !== "float32") throw new ShapeError(loss, `${name} must be float32, got ${t.dtype} ${fmt(t.shape)}`);
+  if (t && !isFloatingPoint(t.dtype)) throw new ShapeError(loss, `${name} must be floating point (float32, bfloat16 or float16), got ${t.dtype} ${fmt(t.shape)}`);
 }
 
 /**

@@ -1,5 +1,6 @@
 // Regression losses on a prediction and a target of the same shape: MSE, L1, smooth L1 and Huber.
 import { abs, lt, mul, square, sub, where, type Reduction, type Tensor } from "../tensor/index.js";
+import { autocastFloat32 } from "../amp/autocast.js";
 import { checkFinite, checkFloat, checkReduction, checkSameShape, composite, reduce, type ReductionOptions } from "./common.js";
 
 /** Options of smoothL1Loss. */
@@ -29,12 +30,14 @@ function pointwise(loss: string, input: Tensor, target: Tensor, opts: ReductionO
  * engine's `mseLoss(a, b, "sum")`.
  */
 export function mseLoss(input: Tensor, target: Tensor, opts: ReductionOptions | Reduction = {}): Tensor {
+  [input, target] = autocastFloat32([input, target]);
   const reduction = pointwise("mseLoss", input, target, typeof opts === "string" ? { reduction: opts } : opts);
   return composite([input, target], () => reduce(square(sub(input, target)), reduction));
 }
 
 /** Mean absolute error |input − target|, reduced (gradient sign(input − target), 0 at ties, as in PyTorch). */
 export function l1Loss(input: Tensor, target: Tensor, opts: ReductionOptions = {}): Tensor {
+  [input, target] = autocastFloat32([input, target]);
   const reduction = pointwise("l1Loss", input, target, opts);
   return composite([input, target], () => reduce(abs(sub(input, target)), reduction));
 }

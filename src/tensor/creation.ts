@@ -1,7 +1,7 @@
 import { backendFor } from "../backends/registry.js";
 import type { Device } from "../backends/storage.js";
 import { empty } from "./alloc.js";
-import { dtypeOfArray, isDType, type DType, type TypedArray } from "./dtype.js";
+import { DTYPES, dtypeOfArray, isDType, isHalf, type DType, type TypedArray } from "./dtype.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { checkShape, fmtShape, numel, type Shape } from "./shape.js";
 import { Tensor, type NestedArray } from "./tensor.js";
@@ -22,7 +22,7 @@ function finish(t: Tensor, opts: TensorOptions): Tensor {
 }
 
 function checkOpts(op: string, opts: TensorOptions): void {
-  if (opts.dtype !== undefined && !isDType(opts.dtype)) throw new Error(`${op}: unknown dtype "${String(opts.dtype)}" (expected float32, int32 or bool)`);
+  if (opts.dtype !== undefined && !isDType(opts.dtype)) throw new Error(`${op}: unknown dtype "${String(opts.dtype)}" (expected ${DTYPES.join(", ")})`);
 }
 
 function fromFlat(data: TypedArray, shape: Shape, dtype: DType, opts: TensorOptions): Tensor {
@@ -70,7 +70,9 @@ export function tensor(data: NestedArray | TypedArray, opts: TensorOptions & { s
   if (ArrayBuffer.isView(data)) {
     const shape = opts.shape ?? [data.length];
     if (numel(shape) !== data.length) throw new Error(`tensor: shape ${fmtShape(shape)} needs ${numel(shape)} elements, got ${data.length}`);
-    // other typed arrays (Float64Array, ...) are read as float32
+    // a Uint16Array with dtype bfloat16/float16 holds their bit patterns; other typed arrays (Float64Array,
+    // a Uint16Array of numbers, ...) are read as float32 values
+    if (data instanceof Uint16Array && opts.dtype !== undefined && isHalf(opts.dtype)) return fromFlat(data, shape, opts.dtype, opts);
     const own: DType = data instanceof Float32Array || data instanceof Int32Array || data instanceof Uint8Array ? dtypeOfArray(data) : "float32";
     const src = own === "float32" && !(data instanceof Float32Array) ? Float32Array.from(data) : data;
     return fromFlat(src, shape, opts.dtype ?? own, opts);
@@ -81,7 +83,7 @@ export function tensor(data: NestedArray | TypedArray, opts: TensorOptions & { s
   if (opts.shape && numel(opts.shape) !== flat.length) throw new Error(`tensor: shape ${fmtShape(opts.shape)} needs ${numel(opts.shape)} elements, got ${flat.length}`);
   const isBool = typeof (Array.isArray(data) ? firstLeaf(data) : data) === "boolean";
   const dtype = opts.dtype ?? (isBool ? "bool" : "float32");
-  const arr = dtype === "float32" ? Float32Array.from(flat) : dtype === "int32" ? Int32Array.from(flat) : Uint8Array.from(flat, (v) => (v !== 0 ? 1 : 0));
+  const arr = dtype === "float32" || isHalf(dtype) ? Float32Array.from(flat) : dtype === "int32" ? Int32Array.from(flat) : Uint8Array.from(flat, (v) => (v !== 0 ? 1 : 0));
   return fromFlat(arr, opts.shape ?? shape, dtype, opts);
 }
 

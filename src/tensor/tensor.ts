@@ -2,7 +2,8 @@ import type { Backend } from "../backends/backend.js";
 import { backendFor } from "../backends/registry.js";
 import type { Device, Storage } from "../backends/storage.js";
 import type { GradNode } from "../autograd/node.js";
-import type { DType, TypedArray } from "./dtype.js";
+import { isFloatingPoint, isHalf, type DType, type TypedArray } from "./dtype.js";
+import { halfToFloat32 } from "./half.js";
 import { fmtShape, numel, type Shape } from "./shape.js";
 import { track, untrackDisposed } from "./scope.js";
 
@@ -94,7 +95,7 @@ export class Tensor {
   /** Marks a leaf as requiring grad (in place), as torch's requires_grad_(). */
   requiresGrad_(on = true): this {
     if (!this.isLeaf && !on) throw new Error("requiresGrad_: only leaf tensors can stop requiring grad; use detach()");
-    if (on && this.dtype !== "float32") throw new Error(`requiresGrad_: only float tensors can require grad, got ${this.dtype}`);
+    if (on && !isFloatingPoint(this.dtype)) throw new Error(`requiresGrad_: only float tensors can require grad, got ${this.dtype}`);
     this.requiresGrad = on;
     return this;
   }
@@ -119,9 +120,10 @@ export class Tensor {
     return new Tensor(s, this.shape, this.dtype);
   }
 
-  /** A copy of the elements as a flat typed array (never aliases the storage). */
+  /** A copy of the elements as a flat typed array (never aliases the storage); bfloat16/float16 values come as a Float32Array. */
   dataSync(): TypedArray {
-    return this.backend.download(this.storage);
+    const data = this.backend.download(this.storage);
+    return isHalf(this.dtype) ? halfToFloat32(data as Uint16Array, this.dtype) : data;
   }
 
   async data(): Promise<TypedArray> {

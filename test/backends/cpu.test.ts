@@ -6,6 +6,7 @@ import {
   type Backend, type BinaryOp, type ConvGeometry, type PoolGeometry, type ReduceOp, type Storage, type UnaryOp, type UnaryParams,
 } from "../../src/index.js";
 import { BINARY_OPS, UNARY_OPS } from "../../src/backends/backend.js";
+import type { TypedArray } from "../../src/tensor/dtype.js";
 import { assertClose } from "../helpers/gradcheck.js";
 
 const loaded = availableBackends().includes("cpu");
@@ -32,7 +33,7 @@ function special(n: number, scale = 3): Float32Array {
 const f32 = (a: ArrayLike<number>): HostStorage => new HostStorage(Float32Array.from(a), "float32");
 const i32 = (a: ArrayLike<number>): HostStorage => new HostStorage(Int32Array.from(a), "int32");
 const u8 = (a: ArrayLike<number>): HostStorage => new HostStorage(Uint8Array.from(a), "bool");
-const data = (s: Storage): Float32Array | Int32Array | Uint8Array => (s as HostStorage).data;
+const data = (s: Storage): TypedArray => (s as HostStorage).data;
 const clone = (s: HostStorage): HostStorage => new HostStorage(s.data.slice(), s.dtype);
 const prod = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

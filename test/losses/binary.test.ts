@@ -61,5 +61,5 @@ backendTest("binary losses name the loss and the shapes on bad input", () => {
   assert.throws(() => binaryCrossEntropy(rand([2, 3]), rand([2, 3]), { weight: rand([2]) }), /binaryCrossEntropy: weight \[2\] does not broadcast to input \[2,3\]/);
   assert.throws(() => binaryCrossEntropyWithLogits(randn([3]), randn([4])), /binaryCrossEntropyWithLogits: targets \[4\] must have the shape of logits \[3\]/);
   assert.throws(() => binaryCrossEntropyWithLogits(randn([2, 3]), rand([2, 3]), { posWeight: rand([2]) }), /binaryCrossEntropyWithLogits: posWeight \[2\] does not broadcast to input \[2,3\]/);
-  assert.throws(() => binaryCrossEntropyWithLogits(randn([2]), tensor([1, 0], { dtype: "int32" })), /binaryCrossEntropyWithLogits: target must be float32, got int32/);
+  assert.throws(() => binaryCrossEntropyWithLogits(randn([2]), tensor([1, 0], { dtype: "int32" })), /binaryCrossEntropyWithLogits: target must be floating point \(float32, bfloat16 or float16\), got int32/);
 });

@@ -53,7 +53,7 @@ backendTest("regression losses gradcheck for input and target, every reduction",
 backendTest("regression losses reject mismatched shapes, bad dtypes and bad parameters", () => {
   assert.throws(() => mseLoss(randn([3]), randn([3, 1])), /mseLoss: input \[3\] and target \[3,1\] must have the same shape/);
   assert.throws(() => l1Loss(randn([2, 3]), randn([3, 2])), /l1Loss: input \[2,3\] and target \[3,2\] must have the same shape/);
-  assert.throws(() => huberLoss(randn([2]), tensor([1, 0], { dtype: "int32" })), /huberLoss: target must be float32, got int32 \[2\]/);
+  assert.throws(() => huberLoss(randn([2]), tensor([1, 0], { dtype: "int32" })), /huberLoss: target must be floating point \(float32, bfloat16 or float16\), got int32 \[2\]/);
   assert.throws(() => huberLoss(randn([2]), randn([2]), { delta: 0 }), /huberLoss: delta must be a finite number > 0, got 0/);
   assert.throws(() => smoothL1Loss(randn([2]), randn([2]), { beta: -1 }), /smoothL1Loss: beta must be a finite number >= 0, got -1/);
   assert.throws(() => mseLoss(randn([2]), randn([2]), { reduction: "batchmean" as "mean" }), /mseLoss: reduction must be "mean", "sum", "none", got "batchmean"/);

@@ -5,6 +5,7 @@ import {
 import { JsBackend } from "../js/index.js";
 import { HostStorage, type Storage } from "../storage.js";
 import { setPhiloxKernel } from "../../tensor/random.js";
+import { isHalf } from "../../tensor/dtype.js";
 import { MAX_FLASH_HEAD_DIM, MAX_RANK, type NativeCpu } from "./native.js";
 
 
@@ -75,11 +76,12 @@ export class CpuBackend extends JsBackend {
     dst: Storage, dstOffset: number, dstStrides: readonly number[],
     shape: readonly number[],
   ): void => {
-    if (src instanceof HostStorage && dst instanceof HostStorage && src.data.BYTES_PER_ELEMENT === dst.data.BYTES_PER_ELEMENT
-      && src.dtype === dst.dtype && this.shapeMeta(2, shape, srcStrides, dstStrides)) {
+    // the addon copies 1- and 4-byte elements; 16-bit floats take the js loop
+    if (src instanceof HostStorage && dst instanceof HostStorage && src.dtype === dst.dtype && !isHalf(src.dtype)
+      && this.shapeMeta(2, shape, srcStrides, dstStrides)) {
       this.meta[0] = srcOffset;
       this.meta[1] = dstOffset;
-      this.native.copyStrided(src.data, dst.data);
+      this.native.copyStrided(src.data as Float32Array | Int32Array | Uint8Array, dst.data as Float32Array | Int32Array | Uint8Array);
       return;
     }
     this.js.copyStrided(src, srcOffset, srcStrides, dst, dstOffset, dstStrides, shape);

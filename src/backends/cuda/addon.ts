@@ -35,7 +35,10 @@ export interface CudaMemoryStats {
 type H = CudaHandle;
 type HN = CudaHandle | null;
 
-/** The native addon's functions (native/cuda/addon.cu). Dtype codes: 0 float32, 1 int32, 2 bool, 3 bfloat16. */
+/**
+ * The native addon's functions (native/cuda/addon.cu). Dtype codes (DTYPE_CODE): 0 float32, 1 int32, 2 bool,
+ * 3 bfloat16, 4 float16; the two halves are 2-byte bit patterns on the device as on the host.
+ */
 export interface CudaAddon {
   init(): CudaDeviceInfo;
   alloc(bytes: number, zero: boolean): H;
@@ -47,7 +50,9 @@ export interface CudaAddon {
   cast(src: H, srcDtype: number, dst: H, dstDtype: number, n: number): void;
   copyStrided(src: H, srcOffset: number, srcStrides: readonly number[], dst: H, dstOffset: number, dstStrides: readonly number[], shape: readonly number[], elemBytes: number): void;
   unary(op: number, x: H, xDtype: number, out: H, outDtype: number, n: number, alpha: number, min: number, max: number, exponent: number): void;
-  unaryGrad(op: number, x: H, y: H, gy: H, gx: H, n: number, alpha: number, min: number, max: number, exponent: number): void;
+  /** Dtype codes come last (float32, bfloat16 or float16 each); an addon called without them takes float32. */
+  unaryGrad(op: number, x: H, y: H, gy: H, gx: H, n: number, alpha: number, min: number, max: number, exponent: number,
+    xDtype: number, yDtype: number, gyDtype: number, gxDtype: number): void;
   binary(op: number, a: H, aDtype: number, aStrides: readonly number[], b: H, bDtype: number, bStrides: readonly number[], out: H, outDtype: number, shape: readonly number[]): void;
   binaryScalar(op: number, a: H, aDtype: number, s: number, out: H, outDtype: number, n: number, reversed: boolean): void;
   where(cond: H, condDtype: number, cStrides: readonly number[], a: H, aStrides: readonly number[], b: H, bStrides: readonly number[], out: H, elemBytes: number, shape: readonly number[]): void;
@@ -55,6 +60,7 @@ export interface CudaAddon {
   argReduce(isMax: boolean, x: H, xDtype: number, out: H, outer: number, r: number, inner: number): void;
   sort(x: H, xDtype: number, values: H, indices: H, outer: number, r: number, inner: number, descending: boolean): void;
   cumsum(x: H, xDtype: number, out: H, outDtype: number, outer: number, r: number, inner: number, reverse: boolean): void;
+  /** dtype: the one dtype of a, b and c (0 float32, 3 bfloat16, 4 float16; halves accumulate in float32). */
   gemm(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, strideA: number, strideB: number, accumulate: boolean): void;
   gemmStrided(a: H, b: H, c: H, dtype: number, batch: number, m: number, n: number, k: number, transA: boolean, transB: boolean, lda: number, ldb: number, ldc: number,
     strideA: number, strideB: number, strideC: number, offsetA: number, offsetB: number, offsetC: number, alpha: number, beta: number): void;

@@ -1,6 +1,7 @@
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, windowOutputSize, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type Conv2dParams, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
-import { DTYPE_CODE, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { DTYPE_CODE, isFloatingPoint, isHalf, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { float32ToHalf } from "../../tensor/half.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
 
 /** Device memory of the cuda backend: a handle into the addon's caching allocator. */
@@ -15,7 +16,7 @@ export class CudaStorage implements Storage {
 }
 
 const MATMUL_PRECISION_CODE: Record<MatmulPrecision, number> = { highest: 0, high: 1, medium: 2 };
-const ELEM_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1 };
+const ELEM_BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, bfloat16: 2, float16: 2 };
 
 function cu(s: Storage): CudaStorage {
   if (!(s instanceof CudaStorage)) throw new Error(`cuda backend: expected cuda storage, got ${s.device} storage`);
@@ -33,6 +34,28 @@ function dt(s: Storage): number {
 function float32(kernel: string, ...ss: Storage[]): void {
   for (const s of ss) if (s.dtype !== "float32") throw new Error(`cuda backend: ${kernel} expects float32 storage, got ${s.dtype}`);
 }
+/** float32, bfloat16 or float16 each (the kernel computes in float and reads each operand by its own dtype). */
+function floating(kernel: string, names: readonly string[], ss: readonly Storage[]): void {
+  ss.forEach((s, i) => {
+    if (!isFloatingPoint(s.dtype)) throw new Error(`cuda backend: ${kernel}: ${names[i]} must be float32, bfloat16 or float16, got ${s.dtype}`);
+  });
+}
+/** cuBLAS GEMMs take A, B and C of one dtype: float32 (TF32 per the matmul precision), or a half with float32 accumulation. */
+function gemmDtype(kernel: string, a: Storage, b: Storage, out: Storage): number {
+  if (!isFloatingPoint(a.dtype) || a.dtype !== b.dtype || a.dtype !== out.dtype) {
+    throw new Error(`cuda backend: ${kernel} needs a, b and out of one dtype (float32, bfloat16 or float16), got ${a.dtype}, ${b.dtype} and ${out.dtype}`);
+  }
+  return DTYPE_CODE[a.dtype];
+}
+
+/**
+ * The kernels that take bfloat16/float16 storage natively (loaded as float, computed in float or double,
+ * stored rounded to nearest even). scatterAdd/indexAdd are left out on purpose: emulated, they add in
+ * float32 and round once, where atomics on halves would round after every addition.
+ */
+export const CUDA_HALF_KERNELS: ReadonlySet<string> = new Set([
+  "unary", "unaryGrad", "binary", "binaryScalar", "where", "reduce", "matmul", "matmulStrided", "gather", "indexSelect",
+]);
 function conv(p: ConvGeometry): number[] {
   return [p.n, p.c, p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW, p.dilationH, p.dilationW, p.oh, p.ow];
 }
@@ -43,11 +66,14 @@ function pool(p: PoolGeometry): number[] {
 /**
  * Kernels on an NVIDIA GPU through the native addon (native/cuda). Work is queued on one CUDA stream and
  * runs asynchronously; only download() waits. Memory comes from a size-bucketed caching allocator.
- * float32 matmul uses cuBLAS at the precision setFloat32MatmulPrecision picks (TF32 tensor cores by default).
+ * float32 matmul uses cuBLAS at the precision setFloat32MatmulPrecision picks (TF32 tensor cores by default);
+ * bfloat16/float16 matmul runs on tensor cores with float32 accumulation.
  */
 export class CudaBackend implements Backend {
   readonly name = "cuda";
   readonly device = "cuda" as const;
+  /** See CUDA_HALF_KERNELS; alloc/upload/download/fill/cast/copyStrided take halves too, as every backend's. */
+  readonly halfKernels = CUDA_HALF_KERNELS;
 
   /**
    * PyTorch's torch.backends.cudnn.enabled: whether convolutions go to cuDNN (when it loaded). Off, they
@@ -95,7 +121,11 @@ export class CudaBackend implements Backend {
   upload(data: TypedArray, dtype: DType): Storage {
     let src = data;
     const want = typedArrayFor(dtype, 0).constructor;
-    if (data.constructor !== want) {
+    // as the js backend: a Uint16Array is a half's bit patterns already; numbers are rounded to the nearest half
+    if (data instanceof Uint16Array && !isHalf(dtype)) throw new Error(`cuda backend: upload: a Uint16Array holds 16-bit float bits, not ${dtype} values`);
+    if (isHalf(dtype)) {
+      if (!(data instanceof Uint16Array)) src = float32ToHalf(data, dtype);
+    } else if (data.constructor !== want) {
       src = typedArrayFor(dtype, data.length);
       if (dtype === "bool") for (let i = 0; i < data.length; i++) src[i] = data[i] !== 0 ? 1 : 0;
       else if (dtype === "int32") for (let i = 0; i < data.length; i++) src[i] = Math.trunc(data[i]);
@@ -132,9 +162,9 @@ export class CudaBackend implements Backend {
   }
 
   unaryGrad(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, n: number, p: UnaryParams = {}): void {
-    float32("unaryGrad", x, y, gy, gx);
+    floating("unaryGrad", ["x", "y", "gy", "gx"], [x, y, gy, gx]);
     const [alpha, min, max, exponent] = unaryArgs(op, p);
-    this.addon.unaryGrad(UNARY_CODE[op], h(x), h(y), h(gy), h(gx), n, alpha, min, max, exponent);
+    this.addon.unaryGrad(UNARY_CODE[op], h(x), h(y), h(gy), h(gx), n, alpha, min, max, exponent, dt(x), dt(y), dt(gy), dt(gx));
   }
 
   binary(op: BinaryOp, a: Storage, aStrides: readonly number[], b: Storage, bStrides: readonly number[], out: Storage, shape: readonly number[]): void {
@@ -171,12 +201,12 @@ export class CudaBackend implements Backend {
 
   // ---- linear algebra ----
   matmul(a: Storage, b: Storage, out: Storage, p: MatmulParams): void {
-    float32("matmul", a, b, out);
-    this.addon.gemm(h(a), h(b), h(out), 0, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.accumulate === true);
+    const code = gemmDtype("matmul", a, b, out);
+    this.addon.gemm(h(a), h(b), h(out), code, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.strideA, p.strideB, p.accumulate === true);
   }
 
   matmulStrided(a: Storage, b: Storage, out: Storage, p: StridedMatmulParams): void {
-    float32("matmulStrided", a, b, out);
+    const code = gemmDtype("matmulStrided", a, b, out);
     // the addon trusts its offsets: check that every operand stays inside its buffer
     const last = (off: number, stride: number, rows: number, cols: number, ld: number): number => off + (p.batch - 1) * stride + (rows - 1) * ld + cols - 1;
     const inside = (what: string, s: Storage, end: number): void => {
@@ -187,7 +217,7 @@ export class CudaBackend implements Backend {
       inside("B", b, p.transB ? last(p.offsetB, p.strideB, p.n, p.k, p.ldb) : last(p.offsetB, p.strideB, p.k, p.n, p.ldb));
       inside("C", out, last(p.offsetC, p.strideC, p.m, p.n, p.ldc));
     }
-    this.addon.gemmStrided(h(a), h(b), h(out), 0, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.lda, p.ldb, p.ldc, p.strideA, p.strideB, p.strideC, p.offsetA, p.offsetB, p.offsetC, p.alpha ?? 1, p.beta ?? 0);
+    this.addon.gemmStrided(h(a), h(b), h(out), code, p.batch, p.m, p.n, p.k, p.transA, p.transB, p.lda, p.ldb, p.ldc, p.strideA, p.strideB, p.strideC, p.offsetA, p.offsetB, p.offsetC, p.alpha ?? 1, p.beta ?? 0);
   }
 
   // ---- indexing ----

@@ -1,4 +1,5 @@
-import type { DType, TypedArray } from "../../tensor/dtype.js";
+import { isHalf, type DType, type TypedArray } from "../../tensor/dtype.js";
+import { float32ToBfloat16Bits, float32ToFloat16Bits, float32ToHalf, halfToFloat32 } from "../../tensor/half.js";
 import { HostStorage, hostData, type Storage } from "../storage.js";
 import { HostBufferPool } from "../pool.js";
 import { forEachStrided3 } from "./strided.js";
@@ -16,7 +17,13 @@ export function release(s: Storage): void {
 export function upload(data: TypedArray, dtype: DType): Storage {
   const s = alloc(dtype, data.length, false);
   const dst = hostData(s);
-  if (dst.constructor === data.constructor) dst.set(data);
+  if (isHalf(dtype)) {
+    // a Uint16Array is taken as bit patterns already; numbers are rounded to the nearest half
+    if (data instanceof Uint16Array) dst.set(data);
+    else float32ToHalf(data, dtype, dst as Uint16Array);
+  } else if (data instanceof Uint16Array) {
+    throw new Error(`upload: a Uint16Array holds 16-bit float bits, not ${dtype} values`);
+  } else if (dst.constructor === data.constructor) dst.set(data);
   else if (dtype === "bool") for (let i = 0; i < data.length; i++) dst[i] = data[i] !== 0 ? 1 : 0;
   else if (dtype === "int32") for (let i = 0; i < data.length; i++) dst[i] = Math.trunc(data[i]);
   else for (let i = 0; i < data.length; i++) dst[i] = data[i];
@@ -28,12 +35,23 @@ export function download(s: Storage): TypedArray {
 }
 
 export function fill(s: Storage, value: number): void {
-  hostData(s).fill(s.dtype === "bool" ? (value ? 1 : 0) : value);
+  const bits = s.dtype === "bfloat16" ? float32ToBfloat16Bits(value) : s.dtype === "float16" ? float32ToFloat16Bits(value) : null;
+  hostData(s).fill(bits ?? (s.dtype === "bool" ? (value ? 1 : 0) : value));
 }
 
 export function cast(src: Storage, dst: Storage): void {
-  const a = hostData(src);
+  let a = hostData(src);
   const b = hostData(dst);
+  if (src.dtype === dst.dtype) {
+    b.set(a);
+    return;
+  }
+  // halves go through float32: half → float32 is exact, float32 → half rounds to nearest even
+  if (isHalf(src.dtype)) a = halfToFloat32(a as Uint16Array, src.dtype);
+  if (isHalf(dst.dtype)) {
+    float32ToHalf(a, dst.dtype, b as Uint16Array);
+    return;
+  }
   if (dst.dtype === "bool") for (let i = 0; i < a.length; i++) b[i] = a[i] !== 0 ? 1 : 0;
   else if (dst.dtype === "int32") for (let i = 0; i < a.length; i++) b[i] = Math.trunc(a[i]);
   else b.set(a);

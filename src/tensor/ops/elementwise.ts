@@ -2,7 +2,7 @@ import { COMPARISON_OPS, type BinaryOp, type UnaryOp, type UnaryParams } from ".
 import { record } from "../../autograd/record.js";
 import { toDevice } from "./device.js";
 import { empty } from "../alloc.js";
-import { promoteTypes, type DType } from "../dtype.js";
+import { isFloatingPoint, promoteTypes, type DType } from "../dtype.js";
 import type { Device } from "../../backends/storage.js";
 import { broadcastShapes, broadcastStrides, contiguousStrides, ShapeError, shapeEquals, fmtShape } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -14,26 +14,29 @@ function sameDevice(op: string, a: Tensor, b: Tensor): void {
   if (a.device !== b.device) throw new ShapeError(op, `tensors are on different devices (${a.device} and ${b.device})`);
 }
 
-/** Converts dtype (a copy, even when the dtype is unchanged). Gradients flow through float→float only. */
+/**
+ * Converts dtype (a copy, even when the dtype is unchanged). Gradients flow through float→float only, and
+ * come back in the input's dtype: a float32 weight cast to bfloat16 gets a float32 gradient.
+ */
 export function cast(x: Tensor, dtype: DType): Tensor {
   const out = empty(x.shape, dtype, x.device);
   x.backend.cast(x.storage, out.storage);
-  if (dtype !== "float32" || x.dtype !== "float32") return out;
-  return record("cast", out, [x], (g) => [g]);
+  if (!isFloatingPoint(dtype) || !isFloatingPoint(x.dtype)) return out;
+  return record("cast", out, [x], (g) => [g.dtype === x.dtype ? g : cast(g, x.dtype)]);
 }
 
 /** Unary ops whose kernels take int32 input and keep it (as in PyTorch); every other op computes in float32. */
 const INT_KERNELS: ReadonlySet<UnaryOp> = new Set(["neg", "abs", "sign", "square", "clamp"]);
 
 function floatInput(op: UnaryOp, x: Tensor): Tensor {
-  if (x.dtype === "float32" || op === "logicalNot") return x;
+  if (isFloatingPoint(x.dtype) || op === "logicalNot") return x;
   if (INT_KERNELS.has(op)) return x.dtype === "bool" ? cast(x, "int32") : x;
   return cast(x, "float32");
 }
 
 /** Applies a unary kernel, recording its backward through the backend's unaryGrad kernel. */
 export function unaryOp(op: UnaryOp, x: Tensor, p: UnaryParams = {}): Tensor {
-  if (x.dtype !== "float32") {
+  if (!isFloatingPoint(x.dtype)) {
     // integers are already whole, and relu is a clamp: these keep int32 without new kernels
     if (op === "floor" || op === "ceil" || op === "round" || op === "trunc") return cast(x, "int32");
     if (op === "relu") return unaryOp("clamp", x, { min: 0 });
@@ -44,17 +47,18 @@ export function unaryOp(op: UnaryOp, x: Tensor, p: UnaryParams = {}): Tensor {
   input.backend.unary(op, input.storage, out.storage, input.size, p);
   // a cast of a non-float input: nothing can need it for backward (ints never require grad)
   if (input !== x) input.dispose();
-  if (outDtype !== "float32") return out;
+  if (!isFloatingPoint(outDtype)) return out;
   return record(op, out, [input], (g) => {
-    const gx = empty(input.shape, "float32", input.device);
+    const gx = empty(input.shape, input.dtype, input.device);
     input.backend.unaryGrad(op, input.storage, out.storage, g.storage, gx.storage, input.size, p);
     return [gx];
   });
 }
 
-/** The dtype a number takes next to a tensor of dtype `like` (PyTorch: a float scalar makes ints float). */
+/** The dtype a number takes next to a tensor of dtype `like` (PyTorch: a float scalar makes ints float32 and leaves floats as they are). */
 function scalarDtype(v: number, like: DType): DType {
-  return like === "float32" || !Number.isInteger(v) ? "float32" : like === "bool" ? "int32" : like;
+  if (isFloatingPoint(like)) return like;
+  return !Number.isInteger(v) ? "float32" : like === "bool" ? "int32" : like;
 }
 
 function scalarTensor(v: number, dtype: DType, device: Device): Tensor {
@@ -80,25 +84,25 @@ export function binaryOp(op: BinaryOp, a: TensorLike, b: TensorLike): Tensor {
     const reversed = typeof a === "number";
     // the dtype the arithmetic runs in: int ⊙ float-scalar, true division, atan2 and negative powers are float
     let dtype = isCmp ? t.dtype : scalarDtype(s, t.dtype);
-    if (!isCmp && (op === "div" || op === "atan2" || (op === "pow" && !reversed && s < 0))) dtype = "float32";
+    if (!isCmp && !isFloatingPoint(dtype) && (op === "div" || op === "atan2" || (op === "pow" && !reversed && s < 0))) dtype = "float32";
     const input = t.dtype === dtype ? t : cast(t, dtype);
     const out = empty(t.shape, isCmp ? "bool" : dtype, t.device);
     t.backend.binaryScalar(op, input.storage, s, out.storage, t.size, reversed);
     if (input !== t) input.dispose();
-    if (isCmp || dtype !== "float32") return out;
+    if (isCmp || !isFloatingPoint(dtype)) return out;
     return record(op, out, [input], (g) => [scalarGrad(op, input, out, g, s, reversed)]);
   }
   sameDevice(op, a, b);
   const shape = broadcastShapes(op, a.shape, b.shape);
   let dtype = promoteTypes(a.dtype, b.dtype);
   if (dtype === "bool" && !isCmp) dtype = "int32";
-  if (op === "div" || op === "atan2") dtype = "float32";
+  if ((op === "div" || op === "atan2") && !isFloatingPoint(dtype)) dtype = "float32";
   // comparisons run in the promoted type too, so kernels always see operands of one dtype
   const x = a.dtype === dtype ? a : cast(a, dtype);
   const y = b.dtype === dtype ? b : cast(b, dtype);
   const out = empty(shape, isCmp ? "bool" : dtype, a.device);
   a.backend.binary(op, x.storage, broadcastStrides(x.shape, shape), y.storage, broadcastStrides(y.shape, shape), out.storage, shape);
-  if (!isCmp && dtype === "float32") record(op, out, [x, y], (g) => binaryGrads(op, x, y, out, g));
+  if (!isCmp && isFloatingPoint(dtype)) record(op, out, [x, y], (g) => binaryGrads(op, x, y, out, g));
   disposeTemps(out, x === a ? null : x, y === b ? null : y);
   return out;
 }
@@ -194,7 +198,7 @@ export const logicalNot = (x: Tensor): Tensor => unaryOp("logicalNot", x);
 /** x^e; a number exponent uses the fused scalar kernel. Integer tensors stay integer for whole, non-negative e. */
 export function pow(x: TensorLike, e: TensorLike): Tensor {
   if (x instanceof Tensor && typeof e === "number") {
-    if (x.dtype !== "float32" && Number.isInteger(e) && e >= 0) return binaryOp("pow", x, e);
+    if (!isFloatingPoint(x.dtype) && Number.isInteger(e) && e >= 0) return binaryOp("pow", x, e);
     if (e === 2) return unaryOp("square", x);
     if (e === 0.5) return unaryOp("sqrt", x);
     return unaryOp("powScalar", x, { exponent: e });
@@ -237,7 +241,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (min !== undefined && max !== undefined && min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
   // an integer tensor clamped to a fractional bound becomes float, as in PyTorch
   const fractional = (min !== undefined && !Number.isInteger(min) && Number.isFinite(min)) || (max !== undefined && !Number.isInteger(max) && Number.isFinite(max));
-  if (x.dtype !== "float32" && fractional) {
+  if (!isFloatingPoint(x.dtype) && fractional) {
     const xf = cast(x, "float32");
     const out = unaryOp("clamp", xf, { min, max });
     xf.dispose();
@@ -266,7 +270,7 @@ function whereTyped(cond: Tensor, a: TensorLike, b: TensorLike, scalarType: DTyp
   const ya = y.dtype === dtype ? y : cast(y, dtype);
   const out = empty(shape, dtype, cond.device);
   cond.backend.where(c.storage, broadcastStrides(c.shape, shape), xa.storage, broadcastStrides(xa.shape, shape), ya.storage, broadcastStrides(ya.shape, shape), out.storage, shape);
-  if (dtype === "float32") {
+  if (isFloatingPoint(dtype)) {
     record("where", out, [xa, ya], (g) => [
       xa.requiresGrad ? sumTo(where(c, g, 0), xa.shape) : null,
       ya.requiresGrad ? sumTo(where(c, 0, g), ya.shape) : null,
@@ -350,6 +354,10 @@ declare module "../tensor.js" {
     /** Converts dtype, or moves to a device ("cpu" returns this tensor). */
     to(target: DType | Device): Tensor;
     float(): Tensor;
+    /** Cast to bfloat16, as torch's .bfloat16(). */
+    bfloat16(): Tensor;
+    /** Cast to float16, as torch's .half(). */
+    half(): Tensor;
     int(): Tensor;
     bool(): Tensor;
   }
@@ -389,5 +397,7 @@ P.to = function (d) {
   return cast(this, d);
 };
 P.float = function () { return cast(this, "float32"); };
+P.bfloat16 = function () { return cast(this, "bfloat16"); };
+P.half = function () { return cast(this, "float16"); };
 P.int = function () { return cast(this, "int32"); };
 P.bool = function () { return cast(this, "bool"); };

@@ -6,13 +6,17 @@ import { Tensor } from "../tensor.js";
 import { mul } from "./elementwise.js";
 import { shareAs } from "./index-ops.js";
 import { expandCopy, sum, sumTo } from "./reduce.js";
+import { autocastLower } from "../../amp/autocast.js";
+import { isFloatingPoint } from "../dtype.js";
 
 function gemm(a: Tensor, b: Tensor, out: Tensor, p: MatmulParams): void {
   a.backend.matmul(a.storage, b.storage, out.storage, p);
 }
 
+/** Floating tensors of one dtype on one device (PyTorch: "expected both ... to have the same dtype"). */
 function checkFloat(op: string, ...ts: Tensor[]): void {
-  for (const t of ts) if (t.dtype !== "float32") throw new ShapeError(op, `expects float32 tensors, got ${t.dtype} ${fmtShape(t.shape)}`);
+  for (const t of ts) if (!isFloatingPoint(t.dtype)) throw new ShapeError(op, `expects floating-point tensors, got ${t.dtype} ${fmtShape(t.shape)}`);
+  for (const t of ts) if (t.dtype !== ts[0].dtype) throw new ShapeError(op, `expects tensors of one dtype, got ${ts[0].dtype} ${fmtShape(ts[0].shape)} and ${t.dtype} ${fmtShape(t.shape)}`);
   for (const t of ts) if (t.device !== ts[0].device) throw new ShapeError(op, `tensors are on different devices (${ts[0].device} and ${t.device})`);
 }
 
@@ -21,6 +25,7 @@ function checkFloat(op: string, ...ts: Tensor[]): void {
  * dims broadcast as batch dims. A 2-D right operand folds all of the left's leading dims into one GEMM.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  [a, b] = autocastLower([a, b]);
   checkFloat("matmul", a, b);
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError("matmul", `both operands need at least 1 dim, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
   const a2 = a.ndim === 1 ? [1, a.shape[0]] : a.shape;
@@ -37,17 +42,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (b2.length === 2) {
     const rows = numel(a2.slice(0, -1));
     outShape = [...a2.slice(0, -1), n];
-    out = empty(outShape, "float32", a.device);
+    out = empty(outShape, a.dtype, a.device);
     gemm(a, b, out, { batch: 1, m: rows, n, k, transA: false, transB: false, strideA: 0, strideB: 0 });
     backward = (g) => {
       let ga: Tensor | null = null;
       let gb: Tensor | null = null;
       if (a.requiresGrad) {
-        ga = empty(a.shape, "float32", a.device);
+        ga = empty(a.shape, a.dtype, a.device);
         gemm(g, b, ga, { batch: 1, m: rows, n: k, k: n, transA: false, transB: true, strideA: 0, strideB: 0 });
       }
       if (b.requiresGrad) {
-        gb = empty(b.shape, "float32", a.device);
+        gb = empty(b.shape, b.dtype, a.device);
         gemm(a, g, gb, { batch: 1, m: k, n, k: rows, transA: true, transB: false, strideA: 0, strideB: 0 });
       }
       return [ga, gb];
@@ -63,18 +68,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const sa = a2.length === 2 ? 0 : m * k;
     const srcA = a2.length === 2 ? a : ea;
     outShape = [...batchShape, m, n];
-    out = empty(outShape, "float32", a.device);
+    out = empty(outShape, a.dtype, a.device);
     gemm(srcA, eb, out, { batch, m, n, k, transA: false, transB: false, strideA: sa, strideB: k * n });
     backward = (g) => {
       let ga: Tensor | null = null;
       let gb: Tensor | null = null;
       if (a.requiresGrad) {
-        const full = empty(fullA, "float32", a.device);
+        const full = empty(fullA, a.dtype, a.device);
         gemm(g, eb, full, { batch, m, n: k, k: n, transA: false, transB: true, strideA: m * n, strideB: k * n });
         ga = reshapeTo(sumTo(full, a2), a.shape);
       }
       if (b.requiresGrad) {
-        const full = empty(fullB, "float32", a.device);
+        const full = empty(fullB, a.dtype, a.device);
         gemm(srcA, g, full, { batch, m: k, n, k: m, transA: true, transB: false, strideA: sa, strideB: m * n });
         gb = reshapeTo(sumTo(full, b2), b.shape);
       }
@@ -109,6 +114,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
 
 /** y = x·Wᵀ + b with x [*, in], W [out, in], b [out]. The bias is written first and the GEMM accumulates onto it. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  [x, weight, bias = null] = autocastLower(bias ? [x, weight, bias] : [x, weight]);
   checkFloat("linear", x, weight, ...(bias ? [bias] : []));
   if (weight.ndim !== 2) throw new ShapeError("linear", `weight must be [out, in], got ${fmtShape(weight.shape)}`);
   const [outF, inF] = weight.shape;
@@ -118,7 +124,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) throw new ShapeError("linear", `bias must be [${outF}], got ${fmtShape(bias.shape)}`);
   const rows = x.size / inF;
   const shape = [...x.shape.slice(0, -1), outF];
-  const out = empty(shape, "float32", x.device);
+  const out = empty(shape, x.dtype, x.device);
   if (bias) x.backend.copyStrided(bias.storage, 0, broadcastStrides(bias.shape, shape), out.storage, 0, contiguousStrides(shape), shape);
   gemm(x, weight, out, { batch: 1, m: rows, n: outF, k: inF, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: !!bias });
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -127,11 +133,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     let gw: Tensor | null = null;
     let gb: Tensor | null = null;
     if (x.requiresGrad) {
-      gx = empty(x.shape, "float32", x.device);
+      gx = empty(x.shape, x.dtype, x.device);
       gemm(g, weight, gx, { batch: 1, m: rows, n: inF, k: outF, transA: false, transB: false, strideA: 0, strideB: 0 });
     }
     if (weight.requiresGrad) {
-      gw = empty(weight.shape, "float32", x.device);
+      gw = empty(weight.shape, x.dtype, x.device);
       gemm(g, x, gw, { batch: 1, m: outF, n: inF, k: rows, transA: true, transB: false, strideA: 0, strideB: 0 });
     }
     if (bias?.requiresGrad) gb = sumTo(g, bias.shape);

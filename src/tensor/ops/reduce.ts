@@ -3,7 +3,7 @@ import { noGrad } from "../../autograd/grad-mode.js";
 import { record } from "../../autograd/record.js";
 import { empty, viewOf } from "../alloc.js";
 import { broadcastStrides, contiguousStrides, fmtShape, normDim, normDims, ShapeError, shapeEquals, splitAt, type Shape } from "../shape.js";
-import type { DType } from "../dtype.js";
+import { isFloatingPoint, type DType } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 import { shareAs } from "./index-ops.js";
 import { cast, div, eq, exp, log, mul, sqrt, sub, add } from "./elementwise.js";
@@ -84,7 +84,7 @@ function finishReduce(kept: Tensor, x: Tensor, dims: readonly number[], keepdim:
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = reduceDims("sum", dim, x.ndim);
   const out = finishReduce(reduceRaw("sum", x, dims), x, dims, keepdim);
-  if (out.dtype !== "float32") return out;
+  if (!isFloatingPoint(out.dtype)) return out;
   return record("sum", out, [x], (g) => {
     const gk = viewOf(g, reducedShape(x.shape, dims, true));
     const gx = expandCopy(gk, x.shape);
@@ -97,7 +97,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const dims = reduceDims("mean", dim, x.ndim);
   let count = 1;
   for (const d of dims) count *= x.shape[d];
-  const input = x.dtype === "float32" ? x : cast(x, "float32");
+  const input = isFloatingPoint(x.dtype) ? x : cast(x, "float32");
   const s = sum(input, dims, keepdim);
   return mul(s, 1 / count);
 }
@@ -122,11 +122,11 @@ function extremum(op: "max" | "min", x: Tensor, dim?: Dims, keepdim = false): Te
   const kept = reduceRaw(op, x, dims);
   const keptShape = reducedShape(x.shape, dims, true);
   const out = finishReduce(kept, x, dims, keepdim);
-  if (out.dtype !== "float32") return out;
+  if (!isFloatingPoint(out.dtype)) return out;
   return record(op, out, [x], (g) => {
     // the gradient is shared evenly among tied extrema
     const m = viewOf(out, keptShape);
-    const mask = cast(eq(x, m), "float32");
+    const mask = cast(eq(x, m), x.dtype);
     const count = sum(mask, dims, true);
     return [div(mul(mask, viewOf(g, keptShape)), count)];
   });
@@ -140,7 +140,7 @@ export const amin = min;
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   const dims = normDims("prod", dim, x.ndim);
   const out = finishReduce(reduceRaw("prod", x, dims), x, dims, keepdim);
-  if (out.dtype !== "float32") return out;
+  if (!isFloatingPoint(out.dtype)) return out;
   return record("prod", out, [x], (g) => {
     // d prod / d x_i = prod / x_i; computed without dividing, so zeros get exact gradients
     const keptShape = reducedShape(x.shape, dims, true);
@@ -171,7 +171,7 @@ function prodExcludingSelf(x: Tensor, dim: number): Tensor {
       }
     }
   }
-  return new Tensor(x.backend.upload(res, "float32"), x.shape, "float32");
+  return new Tensor(x.backend.upload(res, x.dtype), x.shape, x.dtype);
 }
 
 function argExtremum(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = false): Tensor {
@@ -232,9 +232,9 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const input = x.dtype === "bool" ? cast(x, "int32") : x;
   const out = empty(x.shape, input.dtype, x.device);
   x.backend.cumsum(input.storage, out.storage, outer, r, inner, false);
-  if (out.dtype !== "float32") return out;
+  if (!isFloatingPoint(out.dtype)) return out;
   return record("cumsum", out, [x], (g) => {
-    const gx = empty(x.shape, "float32", x.device);
+    const gx = empty(x.shape, x.dtype, x.device);
     x.backend.cumsum(g.storage, gx.storage, outer, r, inner, true);
     return [gx];
   });
@@ -252,9 +252,9 @@ export function sort(x: Tensor, dim = -1, descending = false): SortResult {
   const values = empty(x.shape, x.dtype, x.device);
   const indices = empty(x.shape, "int32", x.device);
   x.backend.sort(x.storage, values.storage, indices.storage, outer, r, inner, descending);
-  if (x.dtype === "float32") {
+  if (isFloatingPoint(x.dtype)) {
     record("sort", values, [x], (g) => {
-      const gx = empty(x.shape, "float32", x.device, true);
+      const gx = empty(x.shape, x.dtype, x.device, true);
       x.backend.scatterAdd(g.storage, indices.storage, gx.storage, outer, r, r, inner);
       return [gx];
     });
@@ -277,9 +277,9 @@ export function topk(x: Tensor, k: number, dim = -1, largest = true): SortResult
   x.backend.copyStrided(si.storage, 0, src, indices.storage, 0, dst, shape);
   sv.dispose();
   si.dispose();
-  if (x.dtype === "float32") {
+  if (isFloatingPoint(x.dtype)) {
     record("topk", values, [x], (g) => {
-      const gx = empty(x.shape, "float32", x.device, true);
+      const gx = empty(x.shape, x.dtype, x.device, true);
       x.backend.scatterAdd(g.storage, indices.storage, gx.storage, outer, r, k, inner);
       return [gx];
     });

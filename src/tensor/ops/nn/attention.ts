@@ -1,5 +1,6 @@
 // Scaled dot-product attention: batched GEMM (k read transposed in place) → mask → row softmax →
 // (dropout) → batched GEMM, with a hand-written backward over the same kernels.
+import { autocastLower } from "../../../amp/autocast.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import type { Backend } from "../../../backends/backend.js";
 import type { Storage } from "../../../backends/storage.js";
@@ -14,7 +15,7 @@ import { checkFloat, expandRecorded, gemm } from "./util.js";
 import { flashAttend, headsLayout } from "./flash-attention.js";
 
 export interface AttentionOptions {
-  /** bool (true = attend) or float (added to the scores) mask broadcastable to [..., Lq, Lk]. */
+  /** bool (true = attend) or float in q's dtype (added to the scores) mask broadcastable to [..., Lq, Lk]. */
   attnMask?: Tensor | null;
   /** Causal (top-left aligned) masking: query i attends to keys j ≤ i. */
   isCausal?: boolean;
@@ -47,7 +48,7 @@ function maskScores(b: Backend, scores: Tensor, mask: Storage, maskShape: readon
   const shape = scores.shape;
   const sStrides = contiguousStrides(shape);
   if (mask.dtype === "bool") {
-    const ninf = empty([], "float32", scores.device);
+    const ninf = empty([], scores.dtype, scores.device);
     b.fill(ninf.storage, -Infinity);
     b.where(mask, broadcastStrides(maskShape, shape), scores.storage, sStrides, ninf.storage, shape.map(() => 0), scores.storage, shape);
     ninf.dispose();
@@ -58,12 +59,15 @@ function maskScores(b: Backend, scores: Tensor, mask: Storage, maskShape: readon
 
 /**
  * softmax(q·kᵀ·scale + mask)·v for q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv]; leading dims
- * broadcast. Returns [..., Lq, dv].
+ * broadcast. Returns [..., Lq, dv] in q's dtype, which k and v must share.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOptions = {}): Tensor {
   const op = "scaledDotProductAttention";
-  const mask = opts.attnMask ?? null;
-  checkFloat(op, q, k, v);
+  [q, k, v] = autocastLower([q, k, v]);
+  // a float mask follows q into autocast's dtype (a bool mask is left alone)
+  const given = opts.attnMask ?? null;
+  const mask = given && given.dtype !== "bool" && given.dtype !== q.dtype ? autocastLower([given])[0] : given;
+  const dt = checkFloat(op, { q, k, v });
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) {
     throw new ShapeError(op, `expects q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv], got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`);
   }
@@ -84,7 +88,9 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   const nb = numel(batchShape);
   const scoreShape = [...batchShape, lq, lk];
   if (mask) {
-    if (mask.dtype === "int32") throw new ShapeError(op, `attnMask must be bool or float32, got int32`);
+    // PyTorch: "Expected attn_mask dtype to be bool or float or to match query dtype"
+    if (mask.dtype !== "bool" && mask.dtype !== dt) throw new ShapeError(op, `attnMask must be bool or q's dtype ${dt}, got ${mask.dtype}`);
+    if (mask.device !== q.device) throw new ShapeError(op, `attnMask is on ${mask.device} but q is on ${q.device}`);
     const off = scoreShape.length - mask.ndim;
     if (off < 0 || mask.shape.some((d, i) => d !== 1 && d !== scoreShape[off + i])) throw new ShapeError(op, `attnMask ${fmtShape(mask.shape)} does not broadcast to the scores ${fmtShape(scoreShape)}`);
   }
@@ -96,8 +102,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   }
   const b = q.backend;
   const sStrides = contiguousStrides(scoreShape);
-  const scores = empty(scoreShape, "float32", q.device);
-  const probs = empty(scoreShape, "float32", q.device);
+  const scores = empty(scoreShape, dt, q.device);
+  const probs = empty(scoreShape, dt, q.device);
   // a backend's fused causal softmax scales and masks in the same pass; otherwise q is pre-scaled (the
   // backward of k then needs no extra pass) and a mask applied to the scores
   let qs = qe;
@@ -108,7 +114,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   }
   if (!fused) {
     if (scale !== 1) {
-      qs = empty(qe.shape, "float32", q.device);
+      qs = empty(qe.shape, dt, q.device);
       b.binaryScalar("mul", qe.storage, scale, qs.storage, qe.size, false);
     }
     gemm(qs, ke, scores, { batch: nb, m: lq, n: lk, k: d, transA: false, transB: true, strideA: lq * d, strideB: lk * d });
@@ -120,13 +126,13 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   let dmask: Tensor | null = null;
   let pd = probs;
   if (p > 0) {
-    dmask = dropoutMask(scoreShape, p, q.device, opts.generator);
-    pd = empty(scoreShape, "float32", q.device);
+    dmask = dropoutMask(scoreShape, p, q.device, opts.generator, dt);
+    pd = empty(scoreShape, dt, q.device);
     b.binary("mul", probs.storage, sStrides, dmask.storage, sStrides, pd.storage, scoreShape);
   }
-  const out = empty([...batchShape, lq, dv], "float32", q.device);
+  const out = empty([...batchShape, lq, dv], dt, q.device);
   gemm(pd, ve, out, { batch: nb, m: lq, n: dv, k: lk, transA: false, transB: false, strideA: lq * lk, strideB: lk * dv });
-  const floatMask = mask && mask.dtype === "float32" ? mask : null;
+  const floatMask = mask && mask.dtype !== "bool" ? mask : null;
   const inputs = floatMask ? [qe, ke, ve, floatMask] : [qe, ke, ve];
   if (!needsGrad(...inputs)) {
     for (const t of [probs, pd, dmask]) if (t && !t.isDisposed) t.dispose();
@@ -135,14 +141,14 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   return record(op, out, inputs, (g) => {
     let gv: Tensor | null = null;
     if (ve.requiresGrad) {
-      gv = empty(ve.shape, "float32", q.device);
+      gv = empty(ve.shape, dt, q.device);
       gemm(pd, g, gv, { batch: nb, m: lk, n: dv, k: lq, transA: true, transB: false, strideA: lq * lk, strideB: lq * dv });
     }
     if (!qe.requiresGrad && !ke.requiresGrad && !floatMask?.requiresGrad) return [null, null, gv, null];
-    const gp = empty(scoreShape, "float32", q.device);
+    const gp = empty(scoreShape, dt, q.device);
     gemm(g, ve, gp, { batch: nb, m: lq, n: lk, k: dv, transA: false, transB: true, strideA: lq * dv, strideB: lk * dv });
     if (dmask) b.binary("mul", gp.storage, sStrides, dmask.storage, sStrides, gp.storage, scoreShape);
-    const gs = empty(scoreShape, "float32", q.device);
+    const gs = empty(scoreShape, dt, q.device);
     // the fused path's gradient includes the scale, which the unfused path folded into qs
     const fusedGrad = fused && (b.causalSoftmaxGrad?.(probs.storage, gp.storage, gs.storage, nb * lq, lk, lq, scale) ?? false);
     if (!fusedGrad) {
@@ -153,12 +159,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
     let gq: Tensor | null = null;
     let gk: Tensor | null = null;
     if (qe.requiresGrad) {
-      gq = empty(qe.shape, "float32", q.device);
+      gq = empty(qe.shape, dt, q.device);
       gemm(gs, ke, gq, { batch: nb, m: lq, n: d, k: lk, transA: false, transB: false, strideA: lq * lk, strideB: lk * d });
       if (!fused && scale !== 1) b.binaryScalar("mul", gq.storage, scale, gq.storage, gq.size, false);
     }
     if (ke.requiresGrad) {
-      gk = empty(ke.shape, "float32", q.device);
+      gk = empty(ke.shape, dt, q.device);
       gemm(gs, qs, gk, { batch: nb, m: lk, n: d, k: lq, transA: true, transB: false, strideA: lq * lk, strideB: lq * d });
     }
     let gm: Tensor | null = null;

@@ -1,5 +1,6 @@
 // Convolutions as im2col + batched GEMM (one backend.matmul call over every image and group), and the
 // transposed convolution as its adjoint (GEMM + col2im).
+import { autocastLower } from "../../../amp/autocast.js";
 import { windowOutputSize, type Conv2dParams, type ConvGeometry } from "../../../backends/backend.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import { empty, viewOf } from "../../alloc.js";
@@ -54,7 +55,7 @@ interface Spatial {
  */
 function weightOperand(w: Tensor, n: number, groups: number): { t: Tensor; stride: number; owned: boolean } {
   if (groups === 1 || n === 1) return { t: w, stride: groups === 1 ? 0 : w.size / groups, owned: false };
-  const t = empty([n, w.size], "float32", w.device);
+  const t = empty([n, w.size], w.dtype, w.device);
   w.backend.copyStrided(w.storage, 0, [0, 1], t.storage, 0, [w.size, 1], [n, w.size]);
   return { t, stride: w.size / groups, owned: true };
 }
@@ -66,7 +67,7 @@ function sumImages(full: Tensor, n: number, shape: readonly number[]): Tensor {
     full.dispose();
     return v;
   }
-  const out = empty(shape, "float32", full.device);
+  const out = empty(shape, full.dtype, full.device);
   full.backend.reduce("sum", full.storage, out.storage, 1, n, full.size / n);
   full.dispose();
   return out;
@@ -95,7 +96,7 @@ function convCore(op: string, x: Tensor, w: Tensor, bias: Tensor | null, geo: Co
   const b = x.backend;
   const whole: Conv2dParams = { ...geo, cout, groups };
   const inputs = bias ? [x, w, bias] : [x, w];
-  const out = empty([n, cout, oh, ow], "float32", x.device);
+  const out = empty([n, cout, oh, ow], x.dtype, x.device);
   // im2col columns of x, kept for the weight gradient when the GEMM path made them
   let cols: Tensor | null = null;
   if (b.conv2d?.(x.storage, w.storage, out.storage, whole)) {
@@ -127,7 +128,7 @@ function convCore(op: string, x: Tensor, w: Tensor, bias: Tensor | null, geo: Co
 
 /** A new tensor of `shape` that a backend kernel filled, or null (freed again) when the kernel declined. */
 function viaKernel(shape: readonly number[], like: Tensor, run: (t: Tensor) => boolean): Tensor | null {
-  const t = empty(shape, "float32", like.device);
+  const t = empty(shape, like.dtype, like.device);
   if (run(t)) return t;
   t.dispose();
   return null;
@@ -136,7 +137,7 @@ function viaKernel(shape: readonly number[], like: Tensor, run: (t: Tensor) => b
 /** x's im2col columns [n, c·kh·kw, oh·ow]: x itself for a 1×1 direct conv, else a new tensor. */
 function columnsOf(x: Tensor, geo: ConvGeometry): Tensor {
   if (isDirect(geo)) return x;
-  const cols = empty([geo.n, geo.c * geo.kh * geo.kw, geo.oh * geo.ow], "float32", x.device);
+  const cols = empty([geo.n, geo.c * geo.kh * geo.kw, geo.oh * geo.ow], x.dtype, x.device);
   x.backend.im2col(x.storage, cols.storage, geo);
   return cols;
 }
@@ -164,7 +165,7 @@ function convGradInputGemm(gy: Tensor, w: Tensor, x: Tensor, geo: ConvGeometry, 
   const coutG = w.shape[0] / groups;
   const l = oh * ow;
   const wb = weightOperand(w, n, groups);
-  const gcols = empty([n, c * geo.kh * geo.kw, l], "float32", x.device);
+  const gcols = empty([n, c * geo.kh * geo.kw, l], x.dtype, x.device);
   gemm(wb.t, gy, gcols, { batch: n * groups, m: kg, n: l, k: coutG, transA: true, transB: false, strideA: wb.stride, strideB: coutG * l });
   if (wb.owned) wb.t.dispose();
   if (isDirect(geo)) {
@@ -172,7 +173,7 @@ function convGradInputGemm(gy: Tensor, w: Tensor, x: Tensor, geo: ConvGeometry, 
     gcols.dispose();
     return gx;
   }
-  const gx = empty(x.shape, "float32", x.device, true);
+  const gx = empty(x.shape, x.dtype, x.device, true);
   x.backend.col2im(gcols.storage, gx.storage, geo);
   gcols.dispose();
   return gx;
@@ -186,7 +187,7 @@ function convGradWeightGemm(gy: Tensor, w: Tensor, x: Tensor, kept: Tensor | nul
   const coutG = cout / groups;
   const l = oh * ow;
   const cols = kept ?? columnsOf(x, geo);
-  const full = empty([n, cout, kg], "float32", x.device);
+  const full = empty([n, cout, kg], x.dtype, x.device);
   gemm(gy, cols, full, { batch: n * groups, m: coutG, n: kg, k: l, transA: false, transB: true, strideA: coutG * l, strideB: kg * l });
   if (!kept && cols !== x) cols.dispose();
   return sumImages(full, n, w.shape);
@@ -202,8 +203,8 @@ function convTransposeCore(op: string, x: Tensor, w: Tensor, bias: Tensor | null
   const b = x.backend;
   const direct = isDirect(geo);
   const wop = weightOperand(w, n, groups);
-  const out = empty([n, cout, hout, wout], "float32", x.device, !direct);
-  const cols = direct ? out : empty([n, cout * geo.kh * geo.kw, l], "float32", x.device);
+  const out = empty([n, cout, hout, wout], x.dtype, x.device, !direct);
+  const cols = direct ? out : empty([n, cout * geo.kh * geo.kw, l], x.dtype, x.device);
   gemm(wop.t, x, cols, { batch: n * groups, m: kg, n: l, k: cinG, transA: true, transB: false, strideA: wop.stride, strideB: cinG * l });
   if (wop.owned) wop.t.dispose();
   if (!direct) {
@@ -220,17 +221,17 @@ function convTransposeCore(op: string, x: Tensor, w: Tensor, bias: Tensor | null
     let gw: Tensor | null = null;
     let gcols = gy;
     if (!direct && (x.requiresGrad || w.requiresGrad)) {
-      gcols = empty([n, cout * geo.kh * geo.kw, l], "float32", x.device);
+      gcols = empty([n, cout * geo.kh * geo.kw, l], x.dtype, x.device);
       b.im2col(gy.storage, gcols.storage, geo);
     }
     if (x.requiresGrad) {
       const wb = weightOperand(w, n, groups);
-      gx = empty(x.shape, "float32", x.device);
+      gx = empty(x.shape, x.dtype, x.device);
       gemm(wb.t, gcols, gx, { batch: n * groups, m: cinG, n: l, k: kg, transA: false, transB: false, strideA: wb.stride, strideB: kg * l });
       if (wb.owned) wb.t.dispose();
     }
     if (w.requiresGrad) {
-      const full = empty([n, cin, kg], "float32", x.device);
+      const full = empty([n, cin, kg], x.dtype, x.device);
       gemm(x, gcols, full, { batch: n * groups, m: cinG, n: kg, k: l, transA: false, transB: true, strideA: cinG * l, strideB: kg * l });
       gw = sumImages(full, n, w.shape);
     }
@@ -241,7 +242,7 @@ function convTransposeCore(op: string, x: Tensor, w: Tensor, bias: Tensor | null
 }
 
 function checkConvArgs(op: string, x: Tensor, w: Tensor, bias: Tensor | null | undefined, spatialDims: number, transposed: boolean, groups: number): boolean {
-  checkFloat(op, x, w, bias);
+  checkFloat(op, { input: x, weight: w, bias });
   checkInt(op, "groups", groups);
   const batched = x.ndim === spatialDims + 2;
   if (!batched && x.ndim !== spatialDims + 1) {
@@ -298,6 +299,7 @@ function conv2dImpl(op: string, x4: Tensor, w4: Tensor, bias: Tensor | null, sp:
 
 /** 2-D convolution (cross-correlation, as PyTorch) of x [N, Cin, H, W] with weight [Cout, Cin/groups, kh, kw]. */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
+  [x, weight, bias = null] = autocastLower(bias ? [x, weight, bias] : [x, weight]);
   const op = "conv2d";
   const groups = opts.groups ?? 1;
   const batched = checkConvArgs(op, x, weight, bias, 2, false, groups);
@@ -313,6 +315,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Co
 
 /** 1-D convolution of x [N, Cin, L] with weight [Cout, Cin/groups, k] (run as a conv2d of height 1). */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
+  [x, weight, bias = null] = autocastLower(bias ? [x, weight, bias] : [x, weight]);
   const op = "conv1d";
   const groups = opts.groups ?? 1;
   const batched = checkConvArgs(op, x, weight, bias, 1, false, groups);
@@ -355,6 +358,7 @@ function convTranspose2dImpl(op: string, x4: Tensor, w4: Tensor, bias: Tensor | 
  * [Cin, Cout/groups, kh, kw]: output H' = (H−1)·stride − 2·padding + dilation·(kh−1) + outputPadding + 1.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTranspose2dOptions = {}): Tensor {
+  [x, weight, bias = null] = autocastLower(bias ? [x, weight, bias] : [x, weight]);
   const op = "convTranspose2d";
   const groups = opts.groups ?? 1;
   const batched = checkConvArgs(op, x, weight, bias, 2, true, groups);
@@ -371,6 +375,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
 
 /** Transposed 1-D convolution of x [N, Cin, L] with weight [Cin, Cout/groups, k]. */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: ConvTranspose1dOptions = {}): Tensor {
+  [x, weight, bias = null] = autocastLower(bias ? [x, weight, bias] : [x, weight]);
   const op = "convTranspose1d";
   const groups = opts.groups ?? 1;
   const batched = checkConvArgs(op, x, weight, bias, 1, true, groups);

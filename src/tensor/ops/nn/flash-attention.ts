@@ -37,7 +37,8 @@ export function flashAttend(op: string, inputs: FlashInputs, outShape: Shape, p:
   const be = first.backend;
   if (!flashEnabled || !be.flashAttention || !be.flashAttentionGrad) return null;
   const [q, k, v] = "packed" in inputs ? [inputs.packed, inputs.packed, inputs.packed] : [inputs.q, inputs.k, inputs.v];
-  const out = empty(outShape, "float32", first.device);
+  const out = empty(outShape, first.dtype, first.device);
+  // the per-row log-sum-exp is a statistic for the backward pass: float32 whatever the inputs' dtype, as PyTorch's
   const lse = empty([p.batch, p.heads, p.lq], "float32", first.device);
   if (!be.flashAttention(q.storage, k.storage, v.storage, out.storage, lse.storage, p)) {
     out.dispose();
@@ -50,7 +51,7 @@ export function flashAttend(op: string, inputs: FlashInputs, outShape: Shape, p:
     return record(op, out, sources, () => sources.map(() => null));
   }
   return record(op, out, sources, (gOut) => {
-    const grads = sources.map((s) => empty(s.shape, "float32", s.device));
+    const grads = sources.map((s) => empty(s.shape, s.dtype, s.device));
     const [gq, gk, gv] = grads.length === 1 ? [grads[0], grads[0], grads[0]] : grads;
     const done = be.flashAttentionGrad?.(q.storage, k.storage, v.storage, out.storage, gOut.storage, lse.storage, gq.storage, gk.storage, gv.storage, p);
     // a kernel that took the forward takes the backward of the same shape; anything else is a backend bug

@@ -1,8 +1,10 @@
 // Losses: crossEntropy (fused logSoftmax + gather, backward softmax − onehot), nllLoss,
 // binaryCrossEntropyWithLogits (stable form), mseLoss.
+import { autocastFloat32 } from "../../../amp/autocast.js";
 import { noGrad } from "../../../autograd/grad-mode.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import { empty, viewOf } from "../../alloc.js";
+import type { DType } from "../../dtype.js";
 import { fmtShape, ShapeError, shapeEquals } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
 import { add, cast, div, exp, mul, ne, neg, softplus, square, sub, where } from "../elementwise.js";
@@ -43,7 +45,7 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
   const eps = opts.labelSmoothing ?? 0;
   const weight = opts.weight ?? null;
   checkReduction(op, reduction);
-  checkFloat(op, input, weight);
+  const dt = checkFloat(op, { input, weight });
   if (!(eps >= 0 && eps <= 1)) throw new ShapeError(op, `labelSmoothing must be in [0, 1], got ${eps}`);
   if (target.dtype !== "int32") throw new ShapeError(op, `target must hold int32 class indices, got ${target.dtype} ${fmtShape(target.shape)}`);
   if (input.ndim === 0) throw new ShapeError(op, `input must be [N, C, ...] or [C], got ${fmtShape(input.shape)}`);
@@ -61,7 +63,7 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
   const b = input.backend;
   const dev = input.device;
   if (fused && !weight && eps === 0 && inner === 1 && b.crossEntropy && b.crossEntropyGrad) {
-    const out = fusedRowsCrossEntropy(op, input, target, rows, c, ignoreIndex, reduction);
+    const out = fusedRowsCrossEntropy(op, input, target, rows, c, ignoreIndex, reduction, dt);
     if (out) return out;
   }
 
@@ -75,17 +77,17 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
     checkIndexRange(op, safe, c, `target for ${c} classes (ignoreIndex ${ignoreIndex})`);
     let lp = x2;
     if (fused) {
-      lp = empty([rows, c], "float32", dev);
+      lp = empty([rows, c], dt, dev);
       b.softmax(x2.storage, lp.storage, rows, c, true);
       x2.dispose();
     }
-    const picked = empty([rows], "float32", dev);
+    const picked = empty([rows], dt, dev);
     b.gather(lp.storage, safe.storage, picked.storage, rows, c, 1, 1);
-    const validF = cast(valid, "float32");
+    const validF = cast(valid, dt);
     valid.dispose();
     let wr = validF;
     if (weight) {
-      const wsel = empty([rows], "float32", dev);
+      const wsel = empty([rows], dt, dev);
       b.indexSelect(weight.storage, safe.storage, wsel.storage, 1, c, rows, 1);
       wr = mul(wsel, validF);
       wsel.dispose();
@@ -94,7 +96,7 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
     picked.dispose();
     if (eps > 0) {
       // smooth_r = −Σ_c w_c·lp[r, c] on valid rows
-      const sm = empty([rows], "float32", dev);
+      const sm = empty([rows], dt, dev);
       if (weight) gemm(lp, weight, sm, { batch: 1, m: rows, n: 1, k: c, transA: false, transB: false, strideA: 0, strideB: 0 });
       else b.reduce("sum", lp.storage, sm.storage, rows, c, 1);
       loss = sub(mul(loss, 1 - eps), mul(mul(sm, validF), eps / c));
@@ -131,7 +133,7 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
         const a = mul(mul(validF, u), -eps / c);
         let wrow = weight;
         if (!wrow) {
-          wrow = empty([c], "float32", dev);
+          wrow = empty([c], dt, dev);
           b.fill(wrow.storage, 1);
         }
         gemm(a, wrow, g2, { batch: 1, m: rows, n: c, k: 1, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: true });
@@ -139,7 +141,7 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
         if (wrow !== weight) wrow.dispose();
       }
     } else {
-      g2 = empty([rows, c], "float32", dev, true);
+      g2 = empty([rows, c], dt, dev, true);
       const tgt = neg(tw);
       b.scatterAdd(tgt.storage, safe.storage, g2.storage, rows, c, 1, 1);
       tgt.dispose();
@@ -161,16 +163,17 @@ function classLoss(op: string, input: Tensor, target: Tensor, opts: CrossEntropy
  * crossEntropy through a backend's fused kernel (plain rows, no class weights or smoothing): one pass
  * for the row losses, one for the gradient, and only a logsumexp per row kept between them.
  */
-function fusedRowsCrossEntropy(op: string, input: Tensor, target: Tensor, rows: number, c: number, ignoreIndex: number, reduction: Reduction): Tensor | null {
+function fusedRowsCrossEntropy(op: string, input: Tensor, target: Tensor, rows: number, c: number, ignoreIndex: number, reduction: Reduction, dt: DType): Tensor | null {
   const b = input.backend;
   const dev = input.device;
   const t1 = viewOf(target, [rows]);
   const validF = noGrad(() => scope(() => {
     const valid = ne(t1, ignoreIndex);
     checkIndexRange(op, where(valid, t1, 0), c, `target for ${c} classes (ignoreIndex ${ignoreIndex})`);
-    return cast(valid, "float32");
+    return cast(valid, dt);
   }));
-  const loss = empty([rows], "float32", dev);
+  const loss = empty([rows], dt, dev);
+  // the per-row logsumexp is a statistic kept for the backward pass: float32, as PyTorch's
   const lse = empty([rows], "float32", dev);
   if (!b.crossEntropy?.(input.storage, t1.storage, loss.storage, lse.storage, rows, c, ignoreIndex)) {
     for (const t of [t1, validF, loss, lse]) t.dispose();
@@ -187,7 +190,7 @@ function fusedRowsCrossEntropy(op: string, input: Tensor, target: Tensor, rows: 
     // w: the upstream gradient per row, zero on ignored rows
     const u = reduction === "none" ? viewOf(g, [rows]) : reduction === "mean" ? div(g, denom as Tensor) : g;
     const w = mul(validF, u);
-    const gx = empty(input.shape, "float32", dev);
+    const gx = empty(input.shape, dt, dev);
     if (!b.crossEntropyGrad?.(input.storage, t1.storage, lse.storage, w.storage, gx.storage, rows, c)) throw new Error(`${op}: the backend took the fused forward pass but not its gradient`);
     return [gx];
   }));
@@ -198,11 +201,13 @@ function fusedRowsCrossEntropy(op: string, input: Tensor, target: Tensor, rows: 
  * []): a fused logSoftmax + gather. "mean" divides by the summed weights of non-ignored targets.
  */
 export function crossEntropy(logits: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  [logits] = autocastFloat32([logits]);
   return classLoss("crossEntropy", logits, target, opts, true);
 }
 
 /** Negative log-likelihood of log-probabilities [N, C] (or [N, C, d...], or [C]) at int32 class indices. */
 export function nllLoss(logProbs: Tensor, target: Tensor, opts: NllLossOptions = {}): Tensor {
+  [logProbs] = autocastFloat32([logProbs]);
   return classLoss("nllLoss", logProbs, target, { ...opts, labelSmoothing: 0 }, false);
 }
 
@@ -222,7 +227,8 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
   const op = "binaryCrossEntropyWithLogits";
   const reduction = opts.reduction ?? "mean";
   checkReduction(op, reduction);
-  checkFloat(op, logits, targets, opts.weight, opts.posWeight);
+  // mixed float dtypes promote, as PyTorch's elementwise maths does
+  checkFloat(op, { logits, targets, weight: opts.weight, posWeight: opts.posWeight }, true);
   if (!shapeEquals(logits.shape, targets.shape)) throw new ShapeError(op, `targets ${fmtShape(targets.shape)} must have the shape of logits ${fmtShape(logits.shape)}`);
   return composite([logits, targets, opts.weight, opts.posWeight], () => {
     const sp = softplus(neg(logits));
@@ -239,6 +245,6 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, targets: Tensor, op
 /** Mean squared error (a − b)², reduced. */
 export function mseLoss(a: Tensor, b: Tensor, reduction: Reduction = "mean"): Tensor {
   checkReduction("mseLoss", reduction);
-  checkFloat("mseLoss", a, b);
+  checkFloat("mseLoss", { a, b }, true);
   return composite([a, b], () => reduceLoss(square(sub(a, b)), reduction));
 }

@@ -4,6 +4,7 @@
 // (flash-attention.ts); one with strided matmuls and the fused causal softmax runs GEMMs that read each
 // head in place and write the output and the qkv gradient in place; other backends run the same maths
 // through chunk → scaledDotProductAttention → merge.
+import { autocastLower } from "../../../amp/autocast.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import type { Backend, StridedMatmulParams } from "../../../backends/backend.js";
 import type { Storage } from "../../../backends/storage.js";
@@ -45,10 +46,11 @@ function headGemms(be: Backend, B: number, H: number, m: number, n: number, k: n
   }
 }
 
-/** softmax(q·kᵀ/√(d/nHead) with a causal mask)·v over the heads of a packed qkv [B, T, 3·d] → [B, T, d]. */
+/** softmax(q·kᵀ/√(d/nHead) with a causal mask)·v over the heads of a packed qkv [B, T, 3·d] → [B, T, d] in qkv's dtype. */
 export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   const op = "causalSelfAttention";
-  checkFloat(op, qkv);
+  [qkv] = autocastLower([qkv]);
+  const dt = checkFloat(op, { qkv });
   if (qkv.ndim !== 3 || qkv.shape[2] % 3 !== 0) throw new ShapeError(op, `expects packed qkv [batch, time, 3·d], got ${fmtShape(qkv.shape)}`);
   const [B, T, d3] = qkv.shape;
   const d = d3 / 3;
@@ -67,10 +69,10 @@ export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   const Q = at(qkv.storage, 0, T * d3, hd, d3);
   const K = at(qkv.storage, d, T * d3, hd, d3);
   const V = at(qkv.storage, 2 * d, T * d3, hd, d3);
-  const scores = empty([B, H, T, T], "float32", qkv.device);
+  const scores = empty([B, H, T, T], dt, qkv.device);
   const S = at(scores.storage, 0, H * tt, tt, T);
   headGemms(be, B, H, T, T, hd, Q, { ...K, trans: true }, S);
-  const probs = empty([B, H, T, T], "float32", qkv.device);
+  const probs = empty([B, H, T, T], dt, qkv.device);
   if (!be.causalSoftmax(scores.storage, probs.storage, B * H * T, T, T, scale)) {
     scores.dispose();
     probs.dispose();
@@ -78,7 +80,7 @@ export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   }
   scores.dispose();
   const P = at(probs.storage, 0, H * tt, tt, T);
-  const out = empty([B, T, d], "float32", qkv.device);
+  const out = empty([B, T, d], dt, qkv.device);
   headGemms(be, B, H, T, hd, T, P, V, at(out.storage, 0, T * d, hd, d));
   if (!needsGrad(qkv)) {
     probs.dispose();
@@ -86,14 +88,14 @@ export function causalSelfAttention(qkv: Tensor, nHead: number): Tensor {
   }
   return record(op, out, [qkv], (g) => {
     const G = at(g.storage, 0, T * d, hd, d);
-    const gqkv = empty([B, T, d3], "float32", qkv.device);
+    const gqkv = empty([B, T, d3], dt, qkv.device);
     const gQ = at(gqkv.storage, 0, T * d3, hd, d3);
     const gK = at(gqkv.storage, d, T * d3, hd, d3);
     const gV = at(gqkv.storage, 2 * d, T * d3, hd, d3);
     headGemms(be, B, H, T, hd, T, { ...P, trans: true }, G, gV); // dV = Pᵀ·dO
-    const gp = empty([B, H, T, T], "float32", qkv.device);
+    const gp = empty([B, H, T, T], dt, qkv.device);
     headGemms(be, B, H, T, T, hd, G, { ...V, trans: true }, at(gp.storage, 0, H * tt, tt, T)); // dP = dO·Vᵀ
-    const gs = empty([B, H, T, T], "float32", qkv.device);
+    const gs = empty([B, H, T, T], dt, qkv.device);
     be.causalSoftmaxGrad?.(probs.storage, gp.storage, gs.storage, B * H * T, T, T, scale); // dS, scale included
     gp.dispose();
     const GS = at(gs.storage, 0, H * tt, tt, T);

@@ -20,7 +20,7 @@ function poolOut(op: string, x: Tensor, size: number, k: number, s: number, p: n
 
 /** Views x as [N, C, H, W] with gradients: `dims` is 1 or 2 spatial dims; unbatched input gains N = 1. */
 function as4d(op: string, x: Tensor, dims: 1 | 2): { shape: number[]; x4: () => Tensor; back: (out: Tensor) => Tensor } {
-  checkFloat(op, x);
+  checkFloat(op, { input: x });
   if (x.ndim !== dims + 1 && x.ndim !== dims + 2) {
     throw new ShapeError(op, `expects input [N, C, ${dims === 2 ? "H, W" : "L"}] or unbatched [C, ${dims === 2 ? "H, W" : "L"}], got ${fmtShape(x.shape)}`);
   }
@@ -49,12 +49,12 @@ function geometry(op: string, x: Tensor, shape: readonly number[], k: [number, n
 function maxPoolCore(op: string, x4: Tensor, geo: PoolGeometry): Tensor {
   const [n, c] = x4.shape;
   const b = x4.backend;
-  const out = empty([n, c, geo.oh, geo.ow], "float32", x4.device);
+  const out = empty([n, c, geo.oh, geo.ow], x4.dtype, x4.device);
   const argmax = empty(out.shape, "int32", x4.device);
   b.maxPool2d(x4.storage, out.storage, argmax.storage, geo);
   if (!needsGrad(x4)) argmax.dispose();
   return record(op, out, [x4], (g) => {
-    const gx = empty(x4.shape, "float32", x4.device, true);
+    const gx = empty(x4.shape, x4.dtype, x4.device, true);
     b.maxPool2dGrad(g.storage, argmax.storage, gx.storage, geo);
     return [gx];
   });
@@ -63,10 +63,10 @@ function maxPoolCore(op: string, x4: Tensor, geo: PoolGeometry): Tensor {
 function avgPoolCore(op: string, x4: Tensor, geo: PoolGeometry): Tensor {
   const [n, c] = x4.shape;
   const b = x4.backend;
-  const out = empty([n, c, geo.oh, geo.ow], "float32", x4.device);
+  const out = empty([n, c, geo.oh, geo.ow], x4.dtype, x4.device);
   b.avgPool2d(x4.storage, out.storage, geo);
   return record(op, out, [x4], (g) => {
-    const gx = empty(x4.shape, "float32", x4.device, true);
+    const gx = empty(x4.shape, x4.dtype, x4.device, true);
     b.avgPool2dGrad(g.storage, gx.storage, geo);
     return [gx];
   });
@@ -75,10 +75,10 @@ function avgPoolCore(op: string, x4: Tensor, geo: PoolGeometry): Tensor {
 function adaptiveCore(op: string, x4: Tensor, oh: number, ow: number): Tensor {
   const [n, c, h, w] = x4.shape;
   const b = x4.backend;
-  const out = empty([n, c, oh, ow], "float32", x4.device);
+  const out = empty([n, c, oh, ow], x4.dtype, x4.device);
   b.adaptiveAvgPool2d(x4.storage, out.storage, n * c, h, w, oh, ow);
   return record(op, out, [x4], (g) => {
-    const gx = empty(x4.shape, "float32", x4.device, true);
+    const gx = empty(x4.shape, x4.dtype, x4.device, true);
     b.adaptiveAvgPool2dGrad(g.storage, gx.storage, n * c, h, w, oh, ow);
     return [gx];
   });

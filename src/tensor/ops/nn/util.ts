@@ -3,18 +3,33 @@ import type { MatmulParams } from "../../../backends/backend.js";
 import { needsGrad, record } from "../../../autograd/record.js";
 import { scope } from "../../scope.js";
 import { empty, viewOf } from "../../alloc.js";
+import { isFloatingPoint, type DType } from "../../dtype.js";
 import { fmtShape, ShapeError, shapeEquals, type Shape } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
 import { expandCopy, sumTo } from "../reduce.js";
 
-export function checkFloat(op: string, ...ts: (Tensor | null | undefined)[]): void {
-  let device: string | null = null;
-  for (const t of ts) {
+/** The tensors an op checks, by argument name (the name goes into its errors); absent optional ones may be null. */
+export type NamedTensors = Record<string, Tensor | null | undefined>;
+
+/**
+ * Checks that every given tensor is floating point (float32, bfloat16 or float16) and that all sit on
+ * one device and, unless `mixed`, hold one dtype (PyTorch: "expected both ... to have the same dtype").
+ * Returns the first tensor's dtype: the one outputs and gradients are made in.
+ */
+export function checkFloat(op: string, args: NamedTensors, mixed = false): DType {
+  let first: [string, Tensor] | null = null;
+  for (const [name, t] of Object.entries(args)) {
     if (!t) continue;
-    if (t.dtype !== "float32") throw new ShapeError(op, `expects float32 tensors, got ${t.dtype} ${fmtShape(t.shape)}`);
-    if (device === null) device = t.device;
-    else if (t.device !== device) throw new ShapeError(op, `tensors are on different devices (${device} and ${t.device})`);
+    if (!isFloatingPoint(t.dtype)) throw new ShapeError(op, `expects float32, bfloat16 or float16 tensors, got ${name} ${t.dtype} ${fmtShape(t.shape)}`);
+    if (first === null) {
+      first = [name, t];
+      continue;
+    }
+    const [fname, f] = first;
+    if (t.device !== f.device) throw new ShapeError(op, `tensors are on different devices (${fname} on ${f.device}, ${name} on ${t.device})`);
+    if (!mixed && t.dtype !== f.dtype) throw new ShapeError(op, `expected ${fname} and ${name} to have the same dtype, got ${f.dtype} and ${t.dtype}`);
   }
+  return first ? first[1].dtype : "float32";
 }
 
 /** A positive (or, with allowZero, non-negative) integer. */
@@ -63,6 +78,30 @@ export function moveAxisBack(x: Tensor, outer: number, r: number, inner: number,
   const out = empty(shape, x.dtype, x.device);
   x.backend.copyStrided(x.storage, 0, [inner * r, r, 1], out.storage, 0, [r * inner, 1, inner], [outer, inner, r]);
   return out;
+}
+
+/** A copy of `t` in `dtype`, by the backend's cast kernel. No autograd. */
+export function castCopy(t: Tensor, dtype: DType): Tensor {
+  const out = empty(t.shape, dtype, t.device);
+  t.backend.cast(t.storage, out.storage);
+  return out;
+}
+
+/** `t` converted to `dtype`, freeing `t` (returned as is when it already has that dtype). No autograd. */
+export function recast(t: Tensor, dtype: DType): Tensor {
+  if (t.dtype === dtype) return t;
+  const out = castCopy(t, dtype);
+  t.dispose();
+  return out;
+}
+
+/**
+ * `x` in another float dtype with gradients flowing back (converted to x's dtype): how a float32
+ * parameter meets a half input where PyTorch allows mixing.
+ */
+export function castRecorded(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  return record("cast", castCopy(x, dtype), [x], (g) => [castCopy(g, x.dtype)]);
 }
 
 export function gemm(a: Tensor, b: Tensor, out: Tensor, p: MatmulParams): void {

@@ -1,0 +1,1 @@
+export { autocast, autocastDtype, isAutocastEnabled, type AutocastOptions } from "./autocast.js";
