@@ -20,18 +20,30 @@ function describe(method: string, args: unknown[]): string {
 export function profileBackend(backend: Backend, sync: () => void): { report: (top?: number) => string; enabled: { on: boolean } } {
   const table = new Map<string, Entry>();
   const enabled = { on: false };
+  let depth = 0;
   const target = backend as unknown as Record<string, unknown>;
   const proto = Object.getPrototypeOf(backend) as Record<string, unknown>;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const fn = proto[name];
     if (name === "constructor" || typeof fn !== "function" || ["synchronize", "memoryStats", "alloc", "release"].includes(name)) continue;
+    // the instance's own wrapper where there is one (half-emulation installs them), else the class method
+    const own = Object.prototype.hasOwnProperty.call(target, name) ? target[name] : fn;
     target[name] = (...args: unknown[]): unknown => {
-      if (!enabled.on) return (fn as (...a: unknown[]) => unknown).apply(backend, args);
+      // a call made inside a timed one (an emulated kernel's casts) counts towards that one only
+      if (!enabled.on || depth > 0) return (own as (...a: unknown[]) => unknown).apply(backend, args);
       sync();
       const t0 = performance.now();
-      const r = (fn as (...a: unknown[]) => unknown).apply(backend, args);
+      depth++;
+      let r: unknown;
+      try {
+        r = (own as (...a: unknown[]) => unknown).apply(backend, args);
+      } finally {
+        depth--;
+      }
       sync();
-      const key = describe(name, args);
+      // half-precision calls are named apart from float32 ones
+      const st = args.find((a): a is { dtype: string } => typeof a === "object" && a !== null && "dtype" in a && "refs" in a);
+      const key = describe(name, args) + (st && st.dtype !== "float32" ? ` (${st.dtype})` : "");
       const e = table.get(key) ?? { ms: 0, calls: 0 };
       e.ms += performance.now() - t0;
       e.calls++;

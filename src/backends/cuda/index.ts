@@ -93,7 +93,11 @@ export class CudaBackend implements Backend {
 
   setMatmulPrecision(precision: MatmulPrecision): void {
     this.addon.setMatmulPrecision(MATMUL_PRECISION_CODE[precision]);
+    this.matmulPrecision = precision;
   }
+
+  /** The float32 matmul precision last set: the flash kernels compute on TF32 tensor cores, so "highest" declines them. */
+  private matmulPrecision: MatmulPrecision = "high";
 
   /** Waits for all queued device work. */
   synchronize(): void {
@@ -346,14 +350,14 @@ export class CudaBackend implements Backend {
 
   /** FlashAttention-2 forward on TF32 tensor cores; false for shapes it does not take (see flashTakes). */
   flashAttention(q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean {
-    if (!this.addon.flashAttention || !flashTakes(p, [q, k, v, out, lse])) return false;
+    if (!this.addon.flashAttention || this.matmulPrecision === "highest" || !flashTakes(p, [q, k, v, out, lse])) return false;
     checkFlashOperands("flashAttention", p, [["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq]], lse);
     return this.addon.flashAttention(h(q), h(k), h(v), h(out), h(lse), flashDims(p), p.scale, p.causal, flashLayouts(p));
   }
 
   /** FlashAttention-2 backward: overwrites gq, gk, gv (which may share one buffer); false as flashAttention. */
   flashAttentionGrad(q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage, gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams): boolean {
-    if (!this.addon.flashAttentionGrad || !flashTakes(p, [q, k, v, out, gOut, lse, gq, gk, gv])) return false;
+    if (!this.addon.flashAttentionGrad || this.matmulPrecision === "highest" || !flashTakes(p, [q, k, v, out, gOut, lse, gq, gk, gv])) return false;
     checkFlashOperands("flashAttentionGrad", p, [
       ["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq], ["gOut", gOut, p.out, p.lq],
       ["gq", gq, p.q, p.lq], ["gk", gk, p.k, p.lk], ["gv", gv, p.v, p.lk],
