@@ -34,13 +34,13 @@ node -e "const i=require('./build/Release/ingot_cuda.node').init(); console.log(
 if has test; then
   timeout 240 node --test --test-reporter=spec dist/test/backends/cuda.test.js > "$OUT/test.log" 2>&1
   echo "== tests rc=$?"; grep -E "^ℹ (tests|pass|fail|skipped)" "$OUT/test.log"; grep -B2 -A12 "✖" "$OUT/test.log" | head -120
-  timeout 240 node --test --test-reporter=spec dist/test/backends/cuda-half.test.js > "$OUT/test-half.log" 2>&1
+  timeout 240 node --test --test-reporter=spec dist/test/backends/cuda-half.test.js dist/test/backends/cuda-flash-half.test.js > "$OUT/test-half.log" 2>&1
   echo "== half-precision tests rc=$?"; grep -E "^ℹ (tests|pass|fail|skipped)" "$OUT/test-half.log"; grep -B2 -A12 "✖" "$OUT/test-half.log" | head -80
 fi
 if has sanitize; then
   # kernels written without a GPU: out-of-bounds accesses and shared-memory races before any timing
   for tool in memcheck racecheck; do
-    timeout 240 compute-sanitizer --tool $tool --print-limit 20 node --test --test-name-pattern="flash|adamStepMulti" dist/test/backends/cuda.test.js > "$OUT/sanitize-$tool.log" 2>&1
+    timeout 240 compute-sanitizer --tool $tool --print-limit 20 node --test --test-name-pattern="flash|adamStepMulti" dist/test/backends/cuda.test.js dist/test/backends/cuda-flash-half.test.js > "$OUT/sanitize-$tool.log" 2>&1
     echo "== compute-sanitizer $tool rc=$?"; grep -E "ERROR SUMMARY|^# (pass|fail)" "$OUT/sanitize-$tool.log"
   done
 fi
@@ -75,13 +75,14 @@ if has generate; then
   timeout 200 python3 bench/gpu/generate_torch.py 2>&1 | tail -3 | tee -a "$OUT/generate.log"
 fi
 if has attention; then
-  # causal attention fwd+bwd, float32: the GEMM path, the flash kernels through the op layer and alone,
-  # then PyTorch's SDPA in fp32 (TF32) and bf16; one process each, so that every peak-memory figure is its own
+  # causal attention fwd+bwd: float32 through the GEMM path, the flash kernels through the op layer and
+  # alone, bf16 flash through the op layer, then PyTorch's SDPA in fp32 (TF32) and bf16; one process each, so that every peak-memory figure is its own
   echo "== attention (causal, fwd+bwd)"
   for cfg in "--batch 16 --heads 12 --seq 1024 --hd 64" "--batch 8 --heads 16 --seq 2048 --hd 128"; do
     timeout 120 node dist/bench/gpu/attention.js --mode op --flash 0 $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     timeout 120 node dist/bench/gpu/attention.js --mode op $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     timeout 120 node dist/bench/gpu/attention.js --mode kernels $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
+    timeout 120 node dist/bench/gpu/attention.js --mode op --dtype bfloat16 $cfg 2>&1 | tail -2 | tee -a "$OUT/attention.log"
     PYTHONUNBUFFERED=1 timeout 120 python3 bench/gpu/attention_torch.py $cfg 2>&1 | grep -v Warning | tail -2 | tee -a "$OUT/attention.log"
   done
 fi

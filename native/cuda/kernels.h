@@ -108,7 +108,8 @@ void adamStep(float* p, const float* g, float* m, float* v, int64_t n, float lr,
 void adamStepMulti(float* const* p, const float* const* g, float* const* m, float* const* v, const int64_t* n, int count, float lr, float b1, float b2, float eps, float wd,
                    bool decoupled, float stepSize, float sqrtBc2, cudaStream_t s);
 
-// ---- FlashAttention-2 (attention.cu): float32 in and out, TF32 tensor-core products ----
+// ---- FlashAttention-2 (attention.cu): float32 on TF32 tensor cores, or bfloat16/float16 on half tensor
+// cores with float32 accumulation ----
 // Row t of head h in batch b of an operand starts at offset + b·batchStride + h·headStride + t·rowStride
 // (elements); a row's headDim elements are contiguous.
 struct AttnLayout {
@@ -121,11 +122,13 @@ struct FlashParams {
   bool causal;  // query i keeps keys j <= i (top-left aligned)
   AttnLayout q, k, v, out;
 };
-// out = softmax(scale·q·kᵀ)·v and lse[(b·heads + h)·lq + i]; false (nothing queued) for shapes it does
-// not take: headDim above 128, no keys, batch·heads above 65535.
-bool flashAttentionForward(const float* q, const float* k, const float* v, float* out, float* lse, const FlashParams& p, cudaStream_t s);
-// Overwrites gq, gk, gv (which may share one buffer) from out, gOut and lse; false as above.
-bool flashAttentionBackward(const float* q, const float* k, const float* v, const float* out, const float* gOut, const float* lse, float* gq, float* gk, float* gv,
+// out = softmax(scale·q·kᵀ)·v and lse[(b·heads + h)·lq + i] (natural log, always float32). q, k, v and out
+// are all of `dtype` (F32, BF16 or F16). False (nothing queued) for shapes it does not take: headDim
+// above 128, no keys, batch·heads above 65535, or another dtype.
+bool flashAttentionForward(const void* q, const void* k, const void* v, void* out, float* lse, int dtype, const FlashParams& p, cudaStream_t s);
+// Overwrites gq, gk, gv (which may share one buffer) from out, gOut and lse; every operand but lse of
+// `dtype`; false as above.
+bool flashAttentionBackward(const void* q, const void* k, const void* v, const void* out, const void* gOut, const float* lse, void* gq, void* gk, void* gv, int dtype,
                             const FlashParams& p, ScratchFn scratch, void* ctx, cudaStream_t s);
 
 // ---- cuDNN convolutions (cudnn.cu): libcudnn opened with dlopen, float32 NCHW ----

@@ -43,12 +43,12 @@ function only(calls: Call[], name: string): unknown[] {
 
 test("cuda half: halfKernels lists exactly the kernels made native", () => {
   const { backend } = recordingBackend();
-  const want = ["binary", "binaryScalar", "gather", "indexSelect", "matmul", "matmulStrided", "reduce", "unary", "unaryGrad", "where"];
+  const want = ["binary", "binaryScalar", "flashAttention", "flashAttentionGrad", "gather", "indexSelect", "matmul", "matmulStrided", "reduce", "unary", "unaryGrad", "where"];
   assert.deepEqual([...(backend.halfKernels ?? [])].sort(), want);
   assert.equal(backend.halfKernels, CUDA_HALF_KERNELS);
   // every name is a kernel of the backend; the float32-only and atomic kernels stay emulated
   for (const k of want) assert.equal(typeof (backend as unknown as Record<string, unknown>)[k], "function", k);
-  for (const k of ["scatterAdd", "indexAdd", "softmax", "layerNorm", "crossEntropy", "flashAttention", "adamStep", "sort", "cumsum", "argReduce"]) {
+  for (const k of ["scatterAdd", "indexAdd", "softmax", "layerNorm", "crossEntropy", "adamStep", "sort", "cumsum", "argReduce"]) {
     assert.equal(backend.halfKernels?.has(k), false, `${k} must stay emulated`);
   }
 });

@@ -95,11 +95,17 @@ export interface CudaAddon {
     weightDecay: number, decoupled: boolean, step: number): void;
   /**
    * FlashAttention forward. dims: [batch, heads, lq, lk, headDim]; layouts: [offset, batchStride,
-   * headStride, rowStride] for q, k, v and out, in that order (16 numbers). False when it does not take the shape.
+   * headStride, rowStride] for q, k, v and out, in that order (16 numbers). dtype: the dtype code of q, k, v
+   * and out (0 float32, 3 bfloat16, 4 float16; absent means float32); lse is always float32. False when it
+   * does not take the shape.
    */
-  flashAttention?(q: H, k: H, v: H, out: H, lse: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[]): boolean;
-  /** FlashAttention backward, arguments as flashAttention; gOut uses out's layout, gq/gk/gv q's, k's and v's. */
-  flashAttentionGrad?(q: H, k: H, v: H, out: H, gOut: H, lse: H, gq: H, gk: H, gv: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[]): boolean;
+  flashAttention?(q: H, k: H, v: H, out: H, lse: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[], dtype?: number): boolean;
+  /**
+   * FlashAttention backward, arguments as flashAttention; gOut uses out's layout, gq/gk/gv q's, k's and v's;
+   * dtype is that of every operand but lse.
+   */
+  flashAttentionGrad?(q: H, k: H, v: H, out: H, gOut: H, lse: H, gq: H, gk: H, gv: H, dims: readonly number[], scale: number, causal: boolean, layouts: readonly number[],
+    dtype?: number): boolean;
   /**
    * cuDNN convolution, out = x ⋆ w (no bias), float32 NCHW. geometry: im2col's 14 numbers [n, c, h, w, kh,
    * kw, strideH, strideW, padH, padW, dilationH, dilationW, oh, ow], then cout and groups. False when cuDNN

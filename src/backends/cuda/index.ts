@@ -55,6 +55,7 @@ function gemmDtype(kernel: string, a: Storage, b: Storage, out: Storage): number
  */
 export const CUDA_HALF_KERNELS: ReadonlySet<string> = new Set([
   "unary", "unaryGrad", "binary", "binaryScalar", "where", "reduce", "matmul", "matmulStrided", "gather", "indexSelect",
+  "flashAttention", "flashAttentionGrad",
 ]);
 function conv(p: ConvGeometry): number[] {
   return [p.n, p.c, p.h, p.w, p.kh, p.kw, p.strideH, p.strideW, p.padH, p.padW, p.dilationH, p.dilationW, p.oh, p.ow];
@@ -348,21 +349,30 @@ export class CudaBackend implements Backend {
     return true;
   }
 
-  /** FlashAttention-2 forward on TF32 tensor cores; false for shapes it does not take (see flashTakes). */
+  /**
+   * FlashAttention-2 forward: float32 on TF32 tensor cores (declined at matmul precision "highest"), or
+   * bfloat16/float16 on half tensor cores with float32 accumulation; false for shapes and dtypes it does
+   * not take (see flashTakes).
+   */
   flashAttention(q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean {
-    if (!this.addon.flashAttention || this.matmulPrecision === "highest" || !flashTakes(p, [q, k, v, out, lse])) return false;
+    const code = this.addon.flashAttention ? flashTakes(p, [q, k, v, out], lse, this.matmulPrecision) : null;
+    if (code === null || !this.addon.flashAttention) return false;
     checkFlashOperands("flashAttention", p, [["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq]], lse);
-    return this.addon.flashAttention(h(q), h(k), h(v), h(out), h(lse), flashDims(p), p.scale, p.causal, flashLayouts(p));
+    const args = [h(q), h(k), h(v), h(out), h(lse), flashDims(p), p.scale, p.causal, flashLayouts(p)] as const;
+    // float32 calls keep the dtype-less form, which every build of the addon understands
+    return code === DTYPE_CODE.float32 ? this.addon.flashAttention(...args) : this.addon.flashAttention(...args, code);
   }
 
-  /** FlashAttention-2 backward: overwrites gq, gk, gv (which may share one buffer); false as flashAttention. */
+  /** FlashAttention-2 backward: overwrites gq, gk, gv (which may share one buffer); dtypes and false as flashAttention. */
   flashAttentionGrad(q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage, gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams): boolean {
-    if (!this.addon.flashAttentionGrad || this.matmulPrecision === "highest" || !flashTakes(p, [q, k, v, out, gOut, lse, gq, gk, gv])) return false;
+    const code = this.addon.flashAttentionGrad ? flashTakes(p, [q, k, v, out, gOut, gq, gk, gv], lse, this.matmulPrecision) : null;
+    if (code === null || !this.addon.flashAttentionGrad) return false;
     checkFlashOperands("flashAttentionGrad", p, [
       ["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq], ["gOut", gOut, p.out, p.lq],
       ["gq", gq, p.q, p.lq], ["gk", gk, p.k, p.lk], ["gv", gv, p.v, p.lk],
     ], lse);
-    return this.addon.flashAttentionGrad(h(q), h(k), h(v), h(out), h(gOut), h(lse), h(gq), h(gk), h(gv), flashDims(p), p.scale, p.causal, flashLayouts(p));
+    const args = [h(q), h(k), h(v), h(out), h(gOut), h(lse), h(gq), h(gk), h(gv), flashDims(p), p.scale, p.causal, flashLayouts(p)] as const;
+    return code === DTYPE_CODE.float32 ? this.addon.flashAttentionGrad(...args) : this.addon.flashAttentionGrad(...args, code);
   }
 
   /** out = x ⋆ w through cuDNN (native/cuda/cudnn.cu); false when cudnnEnabled is off, not float32, or cuDNN does not take it. */
@@ -435,11 +445,19 @@ const FLASH_MAX_HEAD_DIM = 128;
 /** batch·heads is the grid's y dimension. */
 const FLASH_MAX_BATCH_HEADS = 65535;
 
-/** Whether the flash kernels take these shapes: float32, head size up to 128, at least one key, non-negative integer layouts. */
-function flashTakes(p: FlashAttentionParams, storages: readonly Storage[]): boolean {
-  if (storages.some((s) => s.dtype !== "float32")) return false;
-  if (!(p.headDim >= 1 && p.headDim <= FLASH_MAX_HEAD_DIM) || p.lk < 1 || p.batch * p.heads > FLASH_MAX_BATCH_HEADS) return false;
-  return [...flashDims(p), ...flashLayouts(p)].every((x) => Number.isInteger(x) && x >= 0);
+/**
+ * The dtype code the flash kernels run these operands at, or null when they do not take the call: every
+ * operand but lse of one dtype, float32 (not at matmul precision "highest": the products are TF32) or a
+ * half (any precision: its products are exact in float32); lse float32; head size up to 128, at least one
+ * key, non-negative integer layouts.
+ */
+function flashTakes(p: FlashAttentionParams, operands: readonly Storage[], lse: Storage, precision: MatmulPrecision): number | null {
+  const dtype = operands[0].dtype;
+  if (operands.some((s) => s.dtype !== dtype) || lse.dtype !== "float32") return null;
+  if (dtype === "float32" ? precision === "highest" : !isHalf(dtype)) return null;
+  if (!(p.headDim >= 1 && p.headDim <= FLASH_MAX_HEAD_DIM) || p.lk < 1 || p.batch * p.heads > FLASH_MAX_BATCH_HEADS) return null;
+  if (![...flashDims(p), ...flashLayouts(p)].every((x) => Number.isInteger(x) && x >= 0)) return null;
+  return DTYPE_CODE[dtype];
 }
 
 /** The addon trusts its layouts: every operand's last element must lie inside its buffer, and lse must hold batch·heads·lq. */
