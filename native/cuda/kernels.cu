@@ -1503,6 +1503,18 @@ void reduceTyped(const TI* x, TO* out, int64_t outer, int64_t r, int64_t inner, 
   }
   checkLaunch("reduce");
 }
+
+// the op code (sum, prod, max, min) as reduceTyped's template argument
+template <typename TI, typename TO>
+void reduceByCode(int op, const TI* x, TO* out, int64_t outer, int64_t r, int64_t inner, ScratchFn scratch, void* ctx, cudaStream_t s) {
+  switch (op) {
+    case 0: reduceTyped<0>(x, out, outer, r, inner, scratch, ctx, s); break;
+    case 1: reduceTyped<1>(x, out, outer, r, inner, scratch, ctx, s); break;
+    case 2: reduceTyped<2>(x, out, outer, r, inner, scratch, ctx, s); break;
+    case 3: reduceTyped<3>(x, out, outer, r, inner, scratch, ctx, s); break;
+    default: throw std::runtime_error("cuda backend: reduce: bad op code");
+  }
+}
 }  // namespace
 
 void reduce(int op, const void* x, int xdt, void* out, int odt, int64_t outer, int64_t r, int64_t inner, ScratchFn scratch, void* ctx, cudaStream_t s) {
@@ -1513,13 +1525,7 @@ void reduce(int op, const void* x, int xdt, void* out, int odt, int64_t outer, i
       using TI = decltype(ti);
       withFloatType(odt, "reduce", [&](auto to) {
         using TO = decltype(to);
-        switch (op) {
-          case 0: reduceTyped<0>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-          case 1: reduceTyped<1>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-          case 2: reduceTyped<2>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-          case 3: reduceTyped<3>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-          default: throw std::runtime_error("cuda backend: reduce: bad op code");
-        }
+        reduceByCode(op, (const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s);
       });
     });
     return;
@@ -1528,13 +1534,7 @@ void reduce(int op, const void* x, int xdt, void* out, int odt, int64_t outer, i
     using TI = decltype(ti);
     withType(odt, [&](auto to) {
       using TO = decltype(to);
-      switch (op) {
-        case 0: reduceTyped<0>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-        case 1: reduceTyped<1>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-        case 2: reduceTyped<2>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-        case 3: reduceTyped<3>((const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s); break;
-        default: throw std::runtime_error("cuda backend: reduce: bad op code");
-      }
+      reduceByCode(op, (const TI*)x, (TO*)out, outer, r, inner, scratch, ctx, s);
     });
   });
 }

@@ -12,7 +12,7 @@ import type { CudaAddon, CudaDeviceInfo, CudaHandle } from "../../src/backends/c
 import type { DType } from "../../src/tensor/dtype.js";
 import { float32ToHalf, halfToFloat32, type HalfDType } from "../../src/tensor/half.js";
 import { mulberry32 } from "../../src/tensor/random.js";
-import { assertUntouchedOutside, attentionReference, readHeads, rowStart, writeHeads } from "../helpers/attention-reference.js";
+import { assertUntouchedOutside, attentionReference, flashSetup, readHeads, rowStart, writeHeads, type FlashCase } from "../helpers/attention-reference.js";
 
 const loaded = loadCudaBackend();
 const cuda = loaded.backend;
@@ -103,43 +103,7 @@ test("cuda flash half: float32 is declined at matmul precision \"highest\" and t
 
 // ================= the kernels on the GPU =================
 
-interface Case {
-  name: string;
-  batch: number;
-  heads: number;
-  lq: number;
-  lk: number;
-  headDim: number;
-  causal: boolean;
-  /** dense [B, H, T, hd]; packed qkv [B, T, 3·d] with out [B, T, d]; strided [B, T, H, hd + 1] after 3 spare elements (rows not 16- or 4-byte aligned) */
-  layout: "dense" | "packed" | "strided";
-}
-
-interface Setup {
-  p: FlashAttentionParams;
-  shared: boolean;
-  sizes: { q: number; k: number; v: number; out: number };
-}
-
-function setup(c: Case): Setup {
-  const { batch: B, heads: H, lq, lk, headDim: hd } = c;
-  const base = { batch: B, heads: H, lq, lk, headDim: hd, scale: 1 / Math.sqrt(hd), causal: c.causal };
-  if (c.layout === "packed") {
-    const d = H * hd, T = lq;
-    const at = (offset: number): AttentionLayout => ({ offset, batchStride: T * 3 * d, headStride: hd, rowStride: 3 * d });
-    const n = B * T * 3 * d;
-    return { p: { ...base, q: at(0), k: at(d), v: at(2 * d), out: { offset: 0, batchStride: T * d, headStride: hd, rowStride: d } }, shared: true, sizes: { q: n, k: n, v: n, out: B * T * d } };
-  }
-  if (c.layout === "strided") {
-    const at = (T: number): AttentionLayout => ({ offset: 3, batchStride: T * H * (hd + 1), headStride: hd + 1, rowStride: H * (hd + 1) });
-    const n = (T: number): number => 3 + B * T * H * (hd + 1);
-    return { p: { ...base, q: at(lq), k: at(lk), v: at(lk), out: at(lq) }, shared: false, sizes: { q: n(lq), k: n(lk), v: n(lk), out: n(lq) } };
-  }
-  const at = (T: number): AttentionLayout => ({ offset: 0, batchStride: H * T * hd, headStride: T * hd, rowStride: hd });
-  return { p: { ...base, q: at(lq), k: at(lk), v: at(lk), out: at(lq) }, shared: false, sizes: { q: B * H * lq * hd, k: B * H * lk * hd, v: B * H * lk * hd, out: B * H * lq * hd } };
-}
-
-const CASES: Case[] = [
+const CASES: FlashCase[] = [
   { name: "causal, T not a multiple of the tile, hd 64", batch: 2, heads: 3, lq: 70, lk: 70, headDim: 64, causal: true, layout: "dense" },
   { name: "non-causal, hd 64", batch: 2, heads: 3, lq: 70, lk: 70, headDim: 64, causal: false, layout: "dense" },
   { name: "causal, lq < lk (keys no query keeps), hd 32", batch: 1, heads: 2, lq: 37, lk: 100, headDim: 32, causal: true, layout: "dense" },
@@ -188,7 +152,7 @@ test("cuda flash half: bfloat16 and float16 flashAttention/flashAttentionGrad ma
     const u = UNIT[dtype];
     for (const c of CASES) {
       const name = `${dtype}, ${c.name}`;
-      const { p, shared, sizes } = setup(c);
+      const { p, shared, sizes } = flashSetup(c);
       // q and k wide enough that the softmax is far from uniform
       const qBits = float32ToHalf(uniform(sizes.q, -2, 2), dtype);
       const kBits = shared ? qBits : float32ToHalf(uniform(sizes.k, -2, 2), dtype);

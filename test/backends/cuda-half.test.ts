@@ -4,6 +4,7 @@
 // there is no built addon or no GPU.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { broadcastStrides } from "../../src/tensor/shape.js";
 import { JsBackend, type Backend, type DType, type Storage, type TypedArray } from "../../src/index.js";
 import type { BinaryOp, MatmulParams, ReduceOp, StridedMatmulParams, UnaryOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
@@ -327,7 +328,7 @@ test("cuda half: binary, every op on two halves, broadcast and flat", { skip }, 
       const b = halfValues(dtype, nb, -3, 3, [2]);
       for (const op of BINARY) {
         const od: DType = CMP.has(op) ? "bool" : dtype;
-        const { got, want } = versus([{ v: a, dtype }, { v: b, dtype }], [{ dtype: od, size: no }], (be, [sa, sb], [o]) => be.binary(op, sa, bstrides(as, os), sb, bstrides(bs, os), o, os));
+        const { got, want } = versus([{ v: a, dtype }, { v: b, dtype }], [{ dtype: od, size: no }], (be, [sa, sb], [o]) => be.binary(op, sa, broadcastStrides(as, os), sb, broadcastStrides(bs, os), o, os));
         assertHalfClose(`binary ${op} ${dtype} ${JSON.stringify(as)}⊙${JSON.stringify(bs)}`, got[0], want[0], od);
       }
     }
@@ -347,7 +348,7 @@ test("cuda half: binary mixes of float32, bfloat16, float16 (and int32) operands
     const a = gen(ad, n), b = gen(bd, 9);
     for (const op of ["add", "sub", "mul", "div", "maximum", "pow", "lt", "eq"] as BinaryOp[]) {
       const o: DType = CMP.has(op) ? "bool" : od;
-      const { got, want } = versus([{ v: a, dtype: ad }, { v: b, dtype: bd }], [{ dtype: o, size: n }], (be, [sa, sb], [so]) => be.binary(op, sa, bstrides(as, os), sb, bstrides(bs, os), so, os));
+      const { got, want } = versus([{ v: a, dtype: ad }, { v: b, dtype: bd }], [{ dtype: o, size: n }], (be, [sa, sb], [so]) => be.binary(op, sa, broadcastStrides(as, os), sb, broadcastStrides(bs, os), so, os));
       assertHalfClose(`binary ${op} ${ad}⊙${bd}→${o}`, got[0], want[0], o);
     }
   }
@@ -396,7 +397,7 @@ test("cuda half: where, copyStrided, gather and indexSelect move 16-bit elements
     const cond = Uint8Array.from({ length: 30 }, () => (rnd() < 0.5 ? 1 : 0));
     const a = halfValues(dtype, 120, -3, 3, [NaN, -0]), b = halfValues(dtype, 6);
     let r = versus([{ v: cond, dtype: "bool" }, { v: a, dtype }, { v: b, dtype }], [{ dtype, size: 120 }], (be, [sc, sa, sb], [o]) =>
-      be.where(sc, bstrides([1, 5, 6], os), sa, bstrides(os, os), sb, bstrides([6], os), o, os));
+      be.where(sc, broadcastStrides([1, 5, 6], os), sa, broadcastStrides(os, os), sb, broadcastStrides([6], os), o, os));
     assertHalfClose(`where ${dtype}`, r.got[0], r.want[0], dtype, 0);
 
     // copyStrided: a transpose (elementwise kernel) and rows of 16 contiguous halves (the 16-byte vector path)
@@ -487,18 +488,3 @@ test("cuda half: matmul and matmulStrided in bfloat16 and float16 with float32 a
   }
 });
 
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-/** Strides of a dense `from` read over the broadcast shape `to` (0 along broadcast dims). */
-function bstrides(from: readonly number[], to: readonly number[]): number[] {
-  const c = contiguous(from);
-  const lead = to.length - from.length;
-  return to.map((_, i) => (i < lead || from[i - lead] === 1 ? 0 : c[i - lead]));
-}

@@ -2,6 +2,7 @@
 // Without a built addon or a GPU (CI) every GPU test is skipped, printing why.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { broadcastStrides, contiguousStrides } from "../../src/tensor/shape.js";
 import { HostStorage, JsBackend, causalSelfAttention, conv1d, conv2d, crossEntropy, linear, mean, noGrad, registerBackend, relu, scaledDotProductAttention, square, sub, tanh, tensor, withBackend, type Backend, type DType, type Storage, type Tensor, type TypedArray } from "../../src/index.js";
 import type { AdamParams, AttentionLayout, Conv2dParams, ConvGeometry, FlashAttentionParams, PoolGeometry, UnaryOp, BinaryOp, ReduceOp } from "../../src/backends/backend.js";
 import { loadCudaBackend } from "../../src/backends/cuda/load.js";
@@ -9,7 +10,7 @@ import { mulberry32 } from "../../src/tensor/random.js";
 import { CudaBackend, CudaStorage } from "../../src/backends/cuda/index.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle } from "../../src/backends/cuda/addon.js";
 import { toDevice } from "../../src/tensor/ops/device.js";
-import { assertUntouchedOutside, attentionReference, readHeads, rowStart, writeHeads } from "../helpers/attention-reference.js";
+import { assertUntouchedOutside, attentionReference, flashSetup, readHeads, rowStart, writeHeads, type FlashCase } from "../helpers/attention-reference.js";
 
 const loaded = loadCudaBackend();
 const cuda = loaded.backend;
@@ -42,20 +43,6 @@ function bools(n: number): Uint8Array {
   const a = new Uint8Array(n);
   for (let i = 0; i < n; i++) a[i] = rnd() < 0.5 ? 1 : 0;
   return a;
-}
-function contiguous(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i];
-  }
-  return s;
-}
-function bstrides(from: readonly number[], to: readonly number[]): number[] {
-  const c = contiguous(from);
-  const lead = to.length - from.length;
-  return to.map((_, i) => (i < lead || from[i - lead] === 1 ? 0 : c[i - lead]));
 }
 const numel = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
@@ -173,14 +160,14 @@ test("cuda: copyStrided (transpose, broadcast, offsets, bool)", { skip }, () => 
   const shape = [3, 4, 5];
   const src = f(uniform(60));
   // a contiguous [5, 4, 3] source read with dims 0 and 2 swapped, written contiguous
-  check("transpose", [src, out("float32", 60)], [1], (b, [x, o]) => b.copyStrided(x, 0, [1, 3, 12], o, 0, contiguous(shape), shape), EXACT);
+  check("transpose", [src, out("float32", 60)], [1], (b, [x, o]) => b.copyStrided(x, 0, [1, 3, 12], o, 0, contiguousStrides(shape), shape), EXACT);
   // broadcast a row into a bigger buffer at an offset
   check("broadcast", [f(uniform(5)), out("float32", 100, uniform(100))], [1], (b, [x, o]) => b.copyStrided(x, 0, [0, 0, 1], o, 7, [20, 5, 1], shape), EXACT);
-  check("src offset", [f(uniform(80)), out("float32", 60)], [1], (b, [x, o]) => b.copyStrided(x, 13, contiguous(shape), o, 0, contiguous(shape), shape), EXACT);
-  check("bool", [b8(bools(60)), out("bool", 60)], [1], (b, [x, o]) => b.copyStrided(x, 0, [1, 3, 12], o, 0, contiguous(shape), shape), EXACT);
+  check("src offset", [f(uniform(80)), out("float32", 60)], [1], (b, [x, o]) => b.copyStrided(x, 13, contiguousStrides(shape), o, 0, contiguousStrides(shape), shape), EXACT);
+  check("bool", [b8(bools(60)), out("bool", 60)], [1], (b, [x, o]) => b.copyStrided(x, 0, [1, 3, 12], o, 0, contiguousStrides(shape), shape), EXACT);
   // 16-byte runs on both sides take the vectorised copy: a contiguous [4, 3, 8] read with dims 0 and 1 swapped
-  check("vectorised transpose", [f(uniform(96)), out("float32", 96)], [1], (b, [x, o]) => b.copyStrided(x, 0, [8, 24, 1], o, 0, contiguous([3, 4, 8]), [3, 4, 8]), EXACT);
-  check("vectorised, misaligned offset", [f(uniform(100)), out("float32", 96)], [1], (b, [x, o]) => b.copyStrided(x, 1, [8, 24, 1], o, 0, contiguous([3, 4, 8]), [3, 4, 8]), EXACT);
+  check("vectorised transpose", [f(uniform(96)), out("float32", 96)], [1], (b, [x, o]) => b.copyStrided(x, 0, [8, 24, 1], o, 0, contiguousStrides([3, 4, 8]), [3, 4, 8]), EXACT);
+  check("vectorised, misaligned offset", [f(uniform(100)), out("float32", 96)], [1], (b, [x, o]) => b.copyStrided(x, 1, [8, 24, 1], o, 0, contiguousStrides([3, 4, 8]), [3, 4, 8]), EXACT);
   check("rank 0", [f(uniform(3)), out("float32", 2)], [1], (b, [x, o]) => b.copyStrided(x, 2, [], o, 1, [], []), { rtol: 0, atol: 0 });
 });
 
@@ -236,7 +223,7 @@ test("cuda: binary, every op, contiguous and broadcast (float32)", { skip }, () 
       const bv = uniform(numel(sb));
       if (op === "eq" || op === "ne" || op === "le") for (let i = 0; i < bv.length; i += 2) bv[i] = av[i % av.length];
       check(`binary ${op} ${JSON.stringify(sa)}⊙${JSON.stringify(sb)}`, [f(av), f(bv), out(odt, n)], [2],
-        (b, [x, y, o]) => b.binary(op, x, bstrides(sa, shape), y, bstrides(sb, shape), o, shape), { rtol: 1e-5, atol: 1e-6 });
+        (b, [x, y, o]) => b.binary(op, x, broadcastStrides(sa, shape), y, broadcastStrides(sb, shape), o, shape), { rtol: 1e-5, atol: 1e-6 });
     }
   }
 });
@@ -244,7 +231,7 @@ test("cuda: binary, every op, contiguous and broadcast (float32)", { skip }, () 
 test("cuda: binary on int32, bool and mixed dtypes", { skip }, () => {
   const shape = [5, 6];
   const n = 30;
-  const s = contiguous(shape);
+  const s = contiguousStrides(shape);
   for (const op of ["add", "sub", "mul", "div", "remainder", "maximum", "minimum", "pow"] as BinaryOp[]) {
     const bv = ints(n, -4, 5);
     if (op === "remainder") for (let i = 0; i < n; i++) if (bv[i] === 0) bv[i] = 3;
@@ -280,9 +267,9 @@ test("cuda: where with broadcasting", { skip }, () => {
   const shape = [4, 3, 5];
   const n = numel(shape);
   check("where f32", [b8(bools(15)), f(uniform(20)), f(uniform(1)), out("float32", n)], [3],
-    (b, [c, x, y, o]) => b.where(c, bstrides([3, 5], shape), x, bstrides([4, 1, 5], shape), y, bstrides([1], shape), o, shape), EXACT);
+    (b, [c, x, y, o]) => b.where(c, broadcastStrides([3, 5], shape), x, broadcastStrides([4, 1, 5], shape), y, broadcastStrides([1], shape), o, shape), EXACT);
   check("where int32, float cond", [f(specialFloats(n)), i32(ints(n, -9, 9)), i32(ints(n, -9, 9)), out("int32", n)], [3],
-    (b, [c, x, y, o]) => b.where(c, contiguous(shape), x, contiguous(shape), y, contiguous(shape), o, shape), EXACT);
+    (b, [c, x, y, o]) => b.where(c, contiguousStrides(shape), x, contiguousStrides(shape), y, contiguousStrides(shape), o, shape), EXACT);
 });
 
 // ---------- reductions ----------
@@ -727,44 +714,6 @@ test("cuda backend: flash attention and adamStepMulti pass their arguments throu
   assert.equal(on.adamStepMulti(ps, gs, ms, vs, [4, 1], ADAM), true);
   assert.deepEqual(calls[2], [ps.map((x) => x.handle), gs.map((x) => x.handle), ms.map((x) => x.handle), vs.map((x) => x.handle), [4, 1], 1e-3, 0.9, 0.999, 1e-8, 0.1, true, 3]);
 });
-
-interface FlashCase {
-  name: string;
-  batch: number;
-  heads: number;
-  lq: number;
-  lk: number;
-  headDim: number;
-  causal: boolean;
-  /** dense [B, H, T, hd] operands; packed qkv [B, T, 3·d] with out [B, T, d]; strided [B, T, H, hd + 1] after 3 spare elements */
-  layout: "dense" | "packed" | "strided";
-}
-
-interface FlashSetup {
-  p: FlashAttentionParams;
-  /** q, k and v (and gq, gk, gv) in one buffer */
-  shared: boolean;
-  sizes: { q: number; k: number; v: number; out: number };
-}
-
-function flashSetup(c: FlashCase): FlashSetup {
-  const { batch: B, heads: H, lq, lk, headDim: hd } = c;
-  const base = { batch: B, heads: H, lq, lk, headDim: hd, scale: 1 / Math.sqrt(hd), causal: c.causal };
-  if (c.layout === "packed") {
-    const d = H * hd, T = lq;
-    const L = (offset: number): AttentionLayout => ({ offset, batchStride: T * 3 * d, headStride: hd, rowStride: 3 * d });
-    const n = B * T * 3 * d;
-    return { p: { ...base, q: L(0), k: L(d), v: L(2 * d), out: { offset: 0, batchStride: T * d, headStride: hd, rowStride: d } }, shared: true, sizes: { q: n, k: n, v: n, out: B * T * d } };
-  }
-  if (c.layout === "strided") {
-    // rows neither next to each other nor 16-byte aligned
-    const L = (T: number): AttentionLayout => ({ offset: 3, batchStride: T * H * (hd + 1), headStride: hd + 1, rowStride: H * (hd + 1) });
-    const n = (T: number): number => 3 + B * T * H * (hd + 1);
-    return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: n(lq), k: n(lk), v: n(lk), out: n(lq) } };
-  }
-  const L = (T: number): AttentionLayout => ({ offset: 0, batchStride: H * T * hd, headStride: T * hd, rowStride: hd });
-  return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: B * H * lq * hd, k: B * H * lk * hd, v: B * H * lk * hd, out: B * H * lq * hd } };
-}
 
 /** ‖got − want‖ / ‖want‖ below tol (TF32 products: inputs keep 10 mantissa bits). */
 function closeRel(what: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number): void {

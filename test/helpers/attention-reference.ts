@@ -106,3 +106,43 @@ export function assertUntouchedOutside(what: string, buf: ArrayLike<number>, p: 
   }
   for (let i = 0; i < buf.length; i++) if (!covered[i] && !Number.isNaN(buf[i])) assert.fail(`${what}: element ${i} outside the layout was written (${buf[i]})`);
 }
+
+/** One flash-attention test geometry. */
+export interface FlashCase {
+  name: string;
+  batch: number;
+  heads: number;
+  lq: number;
+  lk: number;
+  headDim: number;
+  causal: boolean;
+  /** dense [B, H, T, hd] operands; packed qkv [B, T, 3·d] with out [B, T, d]; strided [B, T, H, hd + 1] after 3 spare elements */
+  layout: "dense" | "packed" | "strided";
+}
+
+/** A FlashCase's parameters and the buffer sizes its layouts need. */
+export interface FlashSetup {
+  p: FlashAttentionParams;
+  /** q, k and v (and gq, gk, gv) in one buffer */
+  shared: boolean;
+  sizes: { q: number; k: number; v: number; out: number };
+}
+
+export function flashSetup(c: FlashCase): FlashSetup {
+  const { batch: B, heads: H, lq, lk, headDim: hd } = c;
+  const base = { batch: B, heads: H, lq, lk, headDim: hd, scale: 1 / Math.sqrt(hd), causal: c.causal };
+  if (c.layout === "packed") {
+    const d = H * hd, T = lq;
+    const L = (offset: number): AttentionLayout => ({ offset, batchStride: T * 3 * d, headStride: hd, rowStride: 3 * d });
+    const n = B * T * 3 * d;
+    return { p: { ...base, q: L(0), k: L(d), v: L(2 * d), out: { offset: 0, batchStride: T * d, headStride: hd, rowStride: d } }, shared: true, sizes: { q: n, k: n, v: n, out: B * T * d } };
+  }
+  if (c.layout === "strided") {
+    // rows neither next to each other nor 16-byte aligned
+    const L = (T: number): AttentionLayout => ({ offset: 3, batchStride: T * H * (hd + 1), headStride: hd + 1, rowStride: H * (hd + 1) });
+    const n = (T: number): number => 3 + B * T * H * (hd + 1);
+    return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: n(lq), k: n(lk), v: n(lk), out: n(lq) } };
+  }
+  const L = (T: number): AttentionLayout => ({ offset: 0, batchStride: H * T * hd, headStride: T * hd, rowStride: hd });
+  return { p: { ...base, q: L(lq), k: L(lk), v: L(lk), out: L(lq) }, shared: false, sizes: { q: B * H * lq * hd, k: B * H * lk * hd, v: B * H * lk * hd, out: B * H * lq * hd } };
+}
