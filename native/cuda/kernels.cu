@@ -1154,14 +1154,11 @@ template <typename F> void withFloatOrBoolType(int dt, const char* what, F&& f) 
 }
 // the bit pattern of v rounded (to nearest even, through float32 as the js backend) to a half dtype
 uint16_t halfBits(int dt, double v) {
-  uint16_t bits;
-  if (dt == BF16) {
-    const __nv_bfloat16 h = St<__nv_bfloat16>::from(v);
+  uint16_t bits = 0;
+  withHalfType(dt, "fill", [&](auto t) {
+    const decltype(t) h = St<decltype(t)>::from(v);
     std::memcpy(&bits, &h, sizeof bits);
-  } else {
-    const __half h = St<__half>::from(v);
-    std::memcpy(&bits, &h, sizeof bits);
-  }
+  });
   return bits;
 }
 
@@ -1205,14 +1202,11 @@ void cast(const void* src, int sdt, void* dst, int ddt, int64_t n, cudaStream_t 
   int64_t done = 0;
   if ((toHalf || fromHalf) && aligned && n >= 4) {
     const int64_t n4 = n / 4;
-    const int hdt = toHalf ? ddt : sdt;
-    auto run = [&](auto tag) {
+    withHalfType(toHalf ? ddt : sdt, "cast", [&](auto tag) {
       using H = decltype(tag);
       if (toHalf) castFloatToHalf4<H><<<gridFor(n4), kThreads, 0, s>>>((const float4*)src, (uint2*)dst, n4);
       else castHalfToFloat4<H><<<gridFor(n4), kThreads, 0, s>>>((const uint2*)src, (float4*)dst, n4);
-    };
-    if (hdt == BF16) run(__nv_bfloat16());
-    else run(__half());
+    });
     done = n4 * 4;
   }
   if (done < n) {

@@ -40,8 +40,7 @@ export class HostBufferPool {
   }
 }
 
-/** A numeric key (cheaper to hash than a string): size and dtype packed together. */
-/** One key per (dtype, size): DTYPES.length slots per size, so no two pairs collide. */
+/** A numeric key (cheaper to hash than a string): size and dtype packed together, DTYPES.length slots per size so no two pairs collide. */
 function key(dtype: DType, size: number): number {
   return size * DTYPES.length + DTYPE_CODE[dtype];
 }

@@ -1,7 +1,7 @@
 import { BINARY_CODE, REDUCE_CODE, UNARY_CODE, windowOutputSize, type AdamParams, type AttentionLayout, type Backend, type BinaryOp, type Conv2dParams, type ConvGeometry, type FlashAttentionParams, type MatmulParams, type MatmulPrecision, type StridedMatmulParams, type PoolGeometry, type ReduceOp, type UnaryOp, type UnaryParams } from "../backend.js";
 import type { Storage } from "../storage.js";
 import { DTYPE_CODE, isFloatingPoint, isHalf, typedArrayFor, type DType, type TypedArray } from "../../tensor/dtype.js";
-import { float32ToHalf } from "../../tensor/half.js";
+import { asHostArray } from "../host-array.js";
 import type { CudaAddon, CudaDeviceInfo, CudaHandle, CudaMemoryStats } from "./addon.js";
 
 /** Device memory of the cuda backend: a handle into the addon's caching allocator. */
@@ -124,18 +124,7 @@ export class CudaBackend implements Backend {
   }
 
   upload(data: TypedArray, dtype: DType): Storage {
-    let src = data;
-    const want = typedArrayFor(dtype, 0).constructor;
-    // as the js backend: a Uint16Array is a half's bit patterns already; numbers are rounded to the nearest half
-    if (data instanceof Uint16Array && !isHalf(dtype)) throw new Error(`cuda backend: upload: a Uint16Array holds 16-bit float bits, not ${dtype} values`);
-    if (isHalf(dtype)) {
-      if (!(data instanceof Uint16Array)) src = float32ToHalf(data, dtype);
-    } else if (data.constructor !== want) {
-      src = typedArrayFor(dtype, data.length);
-      if (dtype === "bool") for (let i = 0; i < data.length; i++) src[i] = data[i] !== 0 ? 1 : 0;
-      else if (dtype === "int32") for (let i = 0; i < data.length; i++) src[i] = Math.trunc(data[i]);
-      else src.set(data);
-    }
+    const src = asHostArray(data, dtype, "cuda backend: upload");
     const s = this.alloc(dtype, data.length, false);
     this.addon.upload(h(s), src);
     return s;
@@ -355,8 +344,9 @@ export class CudaBackend implements Backend {
    * not take (see flashTakes).
    */
   flashAttention(q: Storage, k: Storage, v: Storage, out: Storage, lse: Storage, p: FlashAttentionParams): boolean {
-    const code = this.addon.flashAttention ? flashTakes(p, [q, k, v, out], lse, this.matmulPrecision) : null;
-    if (code === null || !this.addon.flashAttention) return false;
+    if (!this.addon.flashAttention) return false;
+    const code = flashTakes(p, [q, k, v, out], lse, this.matmulPrecision);
+    if (code === null) return false;
     checkFlashOperands("flashAttention", p, [["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq]], lse);
     const args = [h(q), h(k), h(v), h(out), h(lse), flashDims(p), p.scale, p.causal, flashLayouts(p)] as const;
     // float32 calls keep the dtype-less form, which every build of the addon understands
@@ -365,8 +355,9 @@ export class CudaBackend implements Backend {
 
   /** FlashAttention-2 backward: overwrites gq, gk, gv (which may share one buffer); dtypes and false as flashAttention. */
   flashAttentionGrad(q: Storage, k: Storage, v: Storage, out: Storage, gOut: Storage, lse: Storage, gq: Storage, gk: Storage, gv: Storage, p: FlashAttentionParams): boolean {
-    const code = this.addon.flashAttentionGrad ? flashTakes(p, [q, k, v, out, gOut, gq, gk, gv], lse, this.matmulPrecision) : null;
-    if (code === null || !this.addon.flashAttentionGrad) return false;
+    if (!this.addon.flashAttentionGrad) return false;
+    const code = flashTakes(p, [q, k, v, out, gOut, gq, gk, gv], lse, this.matmulPrecision);
+    if (code === null) return false;
     checkFlashOperands("flashAttentionGrad", p, [
       ["q", q, p.q, p.lq], ["k", k, p.k, p.lk], ["v", v, p.v, p.lk], ["out", out, p.out, p.lq], ["gOut", gOut, p.out, p.lq],
       ["gq", gq, p.q, p.lq], ["gk", gk, p.k, p.lk], ["gv", gv, p.v, p.lk],

@@ -2,6 +2,7 @@ import { isHalf, type DType, type TypedArray } from "../../tensor/dtype.js";
 import { float32ToBfloat16Bits, float32ToFloat16Bits, float32ToHalf, halfToFloat32 } from "../../tensor/half.js";
 import { HostStorage, hostData, type Storage } from "../storage.js";
 import { HostBufferPool } from "../pool.js";
+import { writeHostArray } from "../host-array.js";
 import { forEachStrided3 } from "./strided.js";
 
 export const hostPool = new HostBufferPool();
@@ -16,17 +17,7 @@ export function release(s: Storage): void {
 
 export function upload(data: TypedArray, dtype: DType): Storage {
   const s = alloc(dtype, data.length, false);
-  const dst = hostData(s);
-  if (isHalf(dtype)) {
-    // a Uint16Array is taken as bit patterns already; numbers are rounded to the nearest half
-    if (data instanceof Uint16Array) dst.set(data);
-    else float32ToHalf(data, dtype, dst as Uint16Array);
-  } else if (data instanceof Uint16Array) {
-    throw new Error(`upload: a Uint16Array holds 16-bit float bits, not ${dtype} values`);
-  } else if (dst.constructor === data.constructor) dst.set(data);
-  else if (dtype === "bool") for (let i = 0; i < data.length; i++) dst[i] = data[i] !== 0 ? 1 : 0;
-  else if (dtype === "int32") for (let i = 0; i < data.length; i++) dst[i] = Math.trunc(data[i]);
-  else for (let i = 0; i < data.length; i++) dst[i] = data[i];
+  writeHostArray(data, dtype, hostData(s), "upload");
   return s;
 }
 

@@ -66,7 +66,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, opts:
   [q, k, v] = autocastLower([q, k, v]);
   // a float mask follows q into autocast's dtype (a bool mask is left alone)
   const given = opts.attnMask ?? null;
-  const mask = given && given.dtype !== "bool" && given.dtype !== q.dtype ? autocastLower([given])[0] : given;
+  const mask = given && given.dtype !== "bool" ? autocastLower([given])[0] : given;
   const dt = checkFloat(op, { q, k, v });
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) {
     throw new ShapeError(op, `expects q [..., Lq, d], k [..., Lk, d], v [..., Lk, dv], got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)}`);

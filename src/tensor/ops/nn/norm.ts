@@ -6,10 +6,10 @@ import { empty, viewOf } from "../../alloc.js";
 import { isHalf } from "../../dtype.js";
 import { fmtShape, numel, ShapeError, shapeEquals } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
-import { add, mul, rsqrt, sub } from "../elementwise.js";
+import { add, cast, mul, rsqrt, sub } from "../elementwise.js";
 import { expandCopy } from "../reduce.js";
 import { scope } from "../../scope.js";
-import { castCopy, castRecorded, checkFloat, composite, recast, viewRecorded } from "./util.js";
+import { castRecorded, checkFloat, composite, recast, viewRecorded } from "./util.js";
 
 /**
  * Layer normalisation over the trailing `normalizedShape` dims, with optional elementwise affine. The
@@ -172,7 +172,7 @@ export function batchNorm(
 function updateRunning(running: Tensor, batch: Tensor, momentum: number): void {
   const b = running.backend;
   const c = running.size;
-  const r = running.dtype === "float32" ? running : castCopy(running, "float32");
+  const r = running.dtype === "float32" ? running : cast(running, "float32");
   const t = empty([c], "float32", running.device);
   b.binaryScalar("mul", batch.storage, momentum, t.storage, c, false);
   b.binaryScalar("mul", r.storage, 1 - momentum, r.storage, c, false);

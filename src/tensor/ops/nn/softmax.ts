@@ -8,6 +8,7 @@ import type { Tensor } from "../../tensor.js";
 import { checkFloat, moveAxisBack, moveAxisLast } from "./util.js";
 
 function softmaxImpl(op: string, x: Tensor, dim: number, log: boolean): Tensor {
+  [x] = autocastFloat32([x]);
   const dt = checkFloat(op, { x });
   const d = normDim(op, dim, x.ndim);
   const [outer, r, inner] = x.ndim === 0 ? [1, 1, 1] : splitAt(x.shape, d);
@@ -40,12 +41,10 @@ function softmaxImpl(op: string, x: Tensor, dim: number, log: boolean): Tensor {
 
 /** softmax(x) along `dim` (default last). */
 export function softmax(x: Tensor, dim = -1): Tensor {
-  [x] = autocastFloat32([x]);
   return softmaxImpl("softmax", x, dim, false);
 }
 
 /** log(softmax(x)) along `dim`, computed stably in one pass. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  [x] = autocastFloat32([x]);
   return softmaxImpl("logSoftmax", x, dim, true);
 }

@@ -6,6 +6,7 @@ import { empty, viewOf } from "../../alloc.js";
 import { isFloatingPoint, type DType } from "../../dtype.js";
 import { fmtShape, ShapeError, shapeEquals, type Shape } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
+import { cast } from "../elementwise.js";
 import { expandCopy, sumTo } from "../reduce.js";
 
 /** The tensors an op checks, by argument name (the name goes into its errors); absent optional ones may be null. */
@@ -80,28 +81,20 @@ export function moveAxisBack(x: Tensor, outer: number, r: number, inner: number,
   return out;
 }
 
-/** A copy of `t` in `dtype`, by the backend's cast kernel. No autograd. */
-export function castCopy(t: Tensor, dtype: DType): Tensor {
-  const out = empty(t.shape, dtype, t.device);
-  t.backend.cast(t.storage, out.storage);
-  return out;
-}
-
-/** `t` converted to `dtype`, freeing `t` (returned as is when it already has that dtype). No autograd. */
+/** `t` converted to `dtype`, freeing `t` (returned as is when it already has that dtype); for tensors outside autograd. */
 export function recast(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  const out = castCopy(t, dtype);
+  const out = cast(t, dtype);
   t.dispose();
   return out;
 }
 
 /**
- * `x` in another float dtype with gradients flowing back (converted to x's dtype): how a float32
- * parameter meets a half input where PyTorch allows mixing.
+ * `x` in another float dtype, or x itself when it has it; gradients flow back through the cast in x's
+ * dtype: how a float32 parameter meets a half input where PyTorch allows mixing.
  */
 export function castRecorded(x: Tensor, dtype: DType): Tensor {
-  if (x.dtype === dtype) return x;
-  return record("cast", castCopy(x, dtype), [x], (g) => [castCopy(g, x.dtype)]);
+  return x.dtype === dtype ? x : cast(x, dtype);
 }
 
 export function gemm(a: Tensor, b: Tensor, out: Tensor, p: MatmulParams): void {
