@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { add, cast, matmul, mul, randn, sum, tensor, manualSeed, type Tensor } from "../../src/index.js";
+import { add, cast, getBackend, matmul, mul, randn, sum, tensor, manualSeed, type Tensor } from "../../src/index.js";
 import { float32ToBfloat16Bits, float32ToFloat16Bits, float32ToHalf, halfToFloat32, bfloat16BitsToFloat32, float16BitsToFloat32 } from "../../src/tensor/half.js";
 import { promoteTypes } from "../../src/tensor/dtype.js";
 import { backendTest } from "../helpers/backends.js";
@@ -56,8 +56,9 @@ backendTest("tensors of halves: creation, dataSync as float32 values, item, toAr
   assert.deepEqual(Array.from(d), Array.from(rounded(Float32Array.from([1.5, -2.25, 0.1, 3e5]), "bfloat16")));
   assert.equal(tensor([65519], { dtype: "float16" }).item(), 65504);
   assert.equal(tensor([65520], { dtype: "float16" }).item(), Infinity);
-  // a Uint16Array with a half dtype holds bit patterns
+  // a Uint16Array with a half dtype holds bit patterns; uploaded as any other dtype it is refused by name
   assert.equal(tensor(Uint16Array.from([0x3f80]), { dtype: "bfloat16" }).item(), 1);
+  assert.throws(() => getBackend().upload(Uint16Array.of(0x3f80), "float32"), /upload: a Uint16Array holds 16-bit float bits, not float32 values/);
   assert.deepEqual(tensor([[0.5, 2]], { dtype: "float16" }).toArray(), [[0.5, 2]]);
 });
 
